@@ -1,0 +1,295 @@
+//! The quality benchmark: restores the spun articles of a corpus and compares with their
+//! originals; runs the clean articles and counts what it changed. Prints figures, asserts
+//! nothing. Usage: `cargo bench --bench quality -- ../shared/corpus [more clean dirs...]`
+//! (a corpus folder holds `pairs/NNN.spun.txt` + `NNN.orig.txt` and `clean/*.txt`).
+
+use std::path::{Path, PathBuf};
+use unspin::dictionaries::{Dictionaries, Evidence, SpinTable, EVIDENCE_TSV};
+use unspin::learn::learn;
+use unspin::quality::{changed_words, score_pair, score_pair_with_notes, PairScore};
+use unspin::repair::Repairer;
+
+fn read_dir_sorted(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    v.retain(|p| p.to_string_lossy().ends_with(suffix));
+    v.sort();
+    v
+}
+
+struct Pair {
+    id: String,
+    spun: String,
+    orig: String,
+}
+
+/// The committed table without what document `skip` taught it: rows the corpus teaches get
+/// their counts from the other documents; rows only `skip` teaches are dropped; rows from
+/// elsewhere (other pairs, hand-written) stay.
+fn leave_one_out(table: &SpinTable, pairs: &[Pair], skip: usize) -> SpinTable {
+    let texts = |keep: &dyn Fn(usize) -> bool| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| keep(*i))
+            .map(|(_, p)| (p.spun.clone(), p.orig.clone()))
+            .collect()
+    };
+    let all: std::collections::HashSet<(String, String)> = learn(&texts(&|_| true))
+        .into_iter()
+        .map(|r| (r.spun, r.original))
+        .collect();
+    let others: std::collections::HashMap<(String, String), (usize, usize)> =
+        learn(&texts(&|i| i != skip))
+            .into_iter()
+            .map(|r| ((r.spun, r.original), (r.count, r.docs)))
+            .collect();
+    let mut t = table.filtered(|r| {
+        let k = (r.spun.clone(), r.original.clone());
+        !all.contains(&k) || others.contains_key(&k)
+    });
+    t = t.filtered(|_| true);
+    let mut rows = String::new();
+    for r in table_rows(&t) {
+        let k = (r.0.clone(), r.1.clone());
+        let (c, d) = others
+            .get(&k)
+            .copied()
+            .unwrap_or((r.2 as usize, r.3 as usize));
+        rows.push_str(&format!("{}\t{}\t{c}\t{d}\t\n", r.0, r.1));
+    }
+    SpinTable::parse(&rows, "leave-one-out").expect("rows are well formed")
+}
+
+/// The committed evidence counts without document `p`'s own occurrences.
+fn evidence_without(p: &Pair) -> Evidence {
+    let rows: Vec<(String, f64, f64)> = EVIDENCE_TSV
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            Some((
+                f.first()?.to_string(),
+                f.get(1)?.parse().ok()?,
+                f.get(2)?.parse().ok()?,
+            ))
+        })
+        .collect();
+    let in_spun = unspin::learn::occurrences(&[p.spun.as_str()], rows.iter().map(|r| r.0.as_str()));
+    let in_orig = unspin::learn::occurrences(&[p.orig.as_str()], rows.iter().map(|r| r.0.as_str()));
+    let mut tsv = String::new();
+    for (phrase, s, o) in &rows {
+        let s = (s - in_spun[phrase] as f64).max(0.0);
+        let o = (o - in_orig[phrase] as f64).max(0.0);
+        tsv.push_str(&format!("{phrase}\t{s}\t{o}\n"));
+    }
+    Evidence::parse(&tsv, "leave-one-out").expect("rows are well formed")
+}
+
+fn table_rows(t: &SpinTable) -> Vec<(String, String, u32, u32)> {
+    let mut out = Vec::new();
+    for line in unspin::dictionaries::SPINS_TSV
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+    {
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() < 4 {
+            continue;
+        }
+        if let Some(r) = t.get(f[0]).iter().find(|r| r.original == f[1]) {
+            out.push((r.spun.clone(), r.original.clone(), r.count, r.docs));
+        }
+    }
+    out
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let corpus = PathBuf::from(
+        args.first()
+            .cloned()
+            .unwrap_or_else(|| "../shared/corpus".into()),
+    );
+    let mut clean_dirs = vec![corpus.join("clean")];
+    clean_dirs.extend(args.iter().skip(1).map(PathBuf::from));
+    let pairs: Vec<Pair> = read_dir_sorted(&corpus.join("pairs"), ".spun.txt")
+        .into_iter()
+        .filter_map(|p| {
+            let orig = PathBuf::from(p.to_string_lossy().replace(".spun.txt", ".orig.txt"));
+            Some(Pair {
+                id: p.file_name()?.to_string_lossy().replace(".spun.txt", ""),
+                spun: std::fs::read_to_string(&p).ok()?,
+                orig: std::fs::read_to_string(orig).ok()?,
+            })
+        })
+        .collect();
+    if pairs.is_empty() {
+        eprintln!(
+            "no pairs under {}/pairs: pass the corpus folder as the first argument",
+            corpus.display()
+        );
+        std::process::exit(1);
+    }
+    let clean: Vec<(String, String)> = clean_dirs
+        .iter()
+        .flat_map(|d| read_dir_sorted(d, ".txt"))
+        .filter(|p| {
+            !p.to_string_lossy().contains(".spun.") && !p.to_string_lossy().contains(".reference.")
+        })
+        .filter_map(|p| Some((p.display().to_string(), std::fs::read_to_string(&p).ok()?)))
+        .collect();
+
+    let dicts = Dictionaries::embedded();
+    let mut repairer = Repairer::new(dicts);
+    // UNSPIN_TUNE="thesaurus_mass=0.05,lm_weight=1.2" tries other decoder settings.
+    if let Ok(spec) = std::env::var("UNSPIN_TUNE") {
+        for kv in spec.split(',').filter(|s| !s.is_empty()) {
+            let (k, v) = kv.split_once('=').expect("UNSPIN_TUNE items are key=value");
+            let v: f32 = v.parse().expect("UNSPIN_TUNE values are numbers");
+            let t = &mut repairer.settings.tuning;
+            match k {
+                "thesaurus_mass" => t.thesaurus_mass = v,
+                "expression_mass" => t.expression_mass = v,
+                "lm_weight" => t.lm_weight = v,
+                "oov_logprob" => t.oov_logprob = v,
+                "min_confidence" => repairer.settings.min_confidence = v,
+                _ => panic!("unknown UNSPIN_TUNE key {k}"),
+            }
+        }
+    }
+    let settings = repairer.settings;
+    let t0 = std::time::Instant::now();
+    println!(
+        "unspin quality benchmark: {} pairs, {} clean texts from {}",
+        pairs.len(),
+        clean.len(),
+        corpus.display()
+    );
+    println!();
+    println!(
+        "{:<6} {:>6} {:>6} {:>7} {:>7} {:>6} {:>6} {:>6} {:>6}",
+        "pair", "words", "edits", "recall", "prec", "errred", "spin", "loo-r", "loo-p"
+    );
+    let mut total = PairScore::default();
+    let mut total_loo = PairScore::default();
+    let mut spun_scores = Vec::new();
+    let mut evidence = Vec::new();
+    for (i, p) in pairs.iter().enumerate() {
+        let report = repairer.repair(&p.spun);
+        let s = score_pair(&p.spun, &p.orig, &report);
+        let verbose = std::env::var_os("UNSPIN_VERBOSE").is_some();
+        let mut loo_dicts = Dictionaries::with_spins(leave_one_out(&dicts.spins, &pairs, i));
+        loo_dicts.evidence = evidence_without(p);
+        let mut loo = Repairer::new(&loo_dicts);
+        loo.settings = settings;
+        let loo_report = loo.repair(&p.spun);
+        let (l, notes) = score_pair_with_notes(&p.spun, &p.orig, &loo_report);
+        if verbose {
+            for m in &notes.missed {
+                println!("missed {m}");
+            }
+            for w in &notes.wrong {
+                println!("wrong {w}");
+            }
+        }
+        println!(
+            "{:<6} {:>6} {:>6} {:>7.3} {:>7.3} {:>6.3} {:>6.3} {:>6.3} {:>6.3}",
+            p.id,
+            s.words,
+            s.edits,
+            s.recall(),
+            s.precision(),
+            s.error_reduction(),
+            report.spin_score,
+            l.recall(),
+            l.precision()
+        );
+        spun_scores.push(loo_report.spin_score);
+        evidence.push(("spun", p.id.clone(), loo_report.evidence));
+        total += s;
+        total_loo += l;
+    }
+    let mut clean_words = 0;
+    let mut clean_changed = 0;
+    let mut clean_scores = Vec::new();
+    println!();
+    for (name, text) in &clean {
+        let report = repairer.repair(text);
+        let changed = changed_words(text, &report);
+        clean_words += report.words;
+        clean_changed += changed;
+        clean_scores.push(report.spin_score);
+        evidence.push(("clean", name.clone(), report.evidence));
+        if changed > 0 {
+            let what: Vec<String> = report
+                .repairs
+                .iter()
+                .map(|r| format!("{}->{}", r.spun, r.replacement()))
+                .collect();
+            println!("clean {name}: {changed} changed ({})", what.join(", "));
+        }
+    }
+    if std::env::var_os("UNSPIN_EVIDENCE").is_some() {
+        for (kind, name, e) in &evidence {
+            println!("evidence {kind} {:.3} {name}", e.per_100_words);
+        }
+    }
+    let max_clean = clean_scores.iter().copied().fold(0.0f32, f32::max);
+    let min_spun = spun_scores.iter().copied().fold(1.0f32, f32::min);
+    let mut concordant = 0usize;
+    for a in &spun_scores {
+        for b in &clean_scores {
+            if a > b {
+                concordant += 1;
+            }
+        }
+    }
+    let auc = concordant as f64 / (spun_scores.len() * clean_scores.len()).max(1) as f64;
+    println!();
+    println!("spun pairs (table includes each pair's own rows):");
+    println!(
+        "  edit recall     {:.3}  ({} of {} edits restored)",
+        total.recall(),
+        total.restored,
+        total.edits
+    );
+    println!(
+        "  edit precision  {:.3}  ({} of {} repairs right)",
+        total.precision(),
+        total.correct,
+        total.repairs
+    );
+    println!(
+        "  word error reduction {:.3}  ({} -> {} word edits)",
+        total.error_reduction(),
+        total.distance_before,
+        total.distance_after
+    );
+    println!("spun pairs, leave one out (each pair repaired without the rows only it taught):");
+    println!(
+        "  edit recall     {:.3}  ({} of {} edits restored)",
+        total_loo.recall(),
+        total_loo.restored,
+        total_loo.edits
+    );
+    println!(
+        "  edit precision  {:.3}  ({} of {} repairs right)",
+        total_loo.precision(),
+        total_loo.correct,
+        total_loo.repairs
+    );
+    println!("  word error reduction {:.3}", total_loo.error_reduction());
+    println!("clean texts:");
+    println!(
+        "  changed words per 1000  {:.2}  ({} of {} words)",
+        1000.0 * clean_changed as f64 / clean_words.max(1) as f64,
+        clean_changed,
+        clean_words
+    );
+    println!("spin score: lowest spun {min_spun:.3} (leave one out), highest clean {max_clean:.3}, AUC {auc:.3}");
+    println!("elapsed {:.2} s", t0.elapsed().as_secs_f64());
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env python3
+"""Select spin-table rows from `unspin dict learn` output (the review step, made repeatable).
+
+Keeps a proposed row when it was seen in two or more documents, or when the thesaurus links
+the two phrases; drops swaps between two very common function words (editorial noise of the
+alignment, e.g. "on"/"at"), numbers, and rows listed in dictionaries/spins-rejected.tsv.
+Usage: unspin dict learn --pairs DIR [--pairs DIR2] | scripts/select_spins.py > dictionaries/spins.tsv
+"""
+import sys, os
+
+FUNCTION = set("""a an the of in on at by to for from with about as into onto over under than then
+that which who whom whose this these those it its is are was were be been being and or but nor so yet
+not no many much some any all each every one until till up down out off there here where when while
+""".split())
+
+here = os.path.dirname(os.path.abspath(__file__))
+rejected = set()
+rej_path = os.path.join(here, "..", "dictionaries", "spins-rejected.tsv")
+if os.path.exists(rej_path):
+    for line in open(rej_path, encoding="utf-8"):
+        if line.startswith("#") or not line.strip():
+            continue
+        f = line.rstrip("\n").split("\t")
+        rejected.add((f[0], f[1]))
+
+rows = []
+for line in sys.stdin:
+    if line.startswith("#") or not line.strip():
+        continue
+    spun, orig, count, docs, kept, example, linked = line.rstrip("\n").split("\t")
+    if (spun, orig) in rejected:
+        continue
+    if spun in FUNCTION and orig in FUNCTION:
+        continue
+    if int(docs) >= 2 or linked == "linked":
+        rows.append((spun, orig, count, docs, kept, example))
+rows.sort(key=lambda r: (r[0], r[1]))
+print("# spun\toriginal\tcount\tdocs\tkept\texample")
+for r in rows:
+    print("\t".join(r))

@@ -1,0 +1,194 @@
+//! Candidates: for each word of a sentence, the originals the dictionaries propose for the
+//! phrase starting there (spin table, expressions, reverse thesaurus), longest match first,
+//! each tagged with where it came from.
+
+use crate::dictionaries::Dictionaries;
+use crate::lm::WordId;
+use crate::tokens::{ends_sentence, normalize, Kind, Token};
+
+/// A word of a sentence as the decoder sees it.
+#[derive(Debug, Clone)]
+pub struct SentWord {
+    pub norm: String,
+    pub start: usize,
+    pub end: usize,
+    /// Language-model id (None: out of vocabulary).
+    pub id: Option<WordId>,
+    /// Only spaces (no punctuation, no line break) separate this word from the next one.
+    pub joined: bool,
+}
+
+/// Where a candidate came from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Source {
+    /// The curated spin table, with the row's count and number of documents.
+    Spins { count: u32, docs: u32, share: f32 },
+    /// A damaged form of a fixed expression or name.
+    Expression { choices: u32 },
+    /// The reverse thesaurus, with the size of the candidate list.
+    Thesaurus { choices: u32 },
+}
+
+impl Source {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Source::Spins { .. } => "spins",
+            Source::Expression { .. } => "expression",
+            Source::Thesaurus { .. } => "thesaurus",
+        }
+    }
+}
+
+/// One proposed original for the words `start..end` of a sentence.
+#[derive(Debug, Clone)]
+pub struct Candidate<'d> {
+    pub start: usize,
+    pub end: usize,
+    pub text: &'d str,
+    /// Language-model ids of the candidate's words (None for unknown words).
+    pub ids: Vec<Option<WordId>>,
+    pub source: Source,
+}
+
+/// Split tokens into sentences of words. Sentences end at . ! ? … and at line breaks.
+pub fn sentences(input: &str, tokens: &[Token], dicts: &Dictionaries) -> Vec<Vec<SentWord>> {
+    let mut out = Vec::new();
+    let mut cur: Vec<SentWord> = Vec::new();
+    let mut gap_ok = true;
+    for t in tokens {
+        let text = t.text(input);
+        match t.kind {
+            Kind::Word | Kind::Number => {
+                if let Some(last) = cur.last_mut() {
+                    last.joined = gap_ok;
+                }
+                let norm = normalize(text);
+                let id = if t.kind == Kind::Word {
+                    lm_id(dicts, &norm)
+                } else {
+                    None
+                };
+                cur.push(SentWord {
+                    norm,
+                    start: t.start,
+                    end: t.end,
+                    id,
+                    joined: false,
+                });
+                gap_ok = true;
+            }
+            Kind::Space => {
+                if text.contains('\n') {
+                    if !cur.is_empty() {
+                        out.push(std::mem::take(&mut cur));
+                    }
+                }
+            }
+            Kind::Punct => {
+                gap_ok = false;
+                if ends_sentence(text) && !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// The LM id of a normalised word; "an" reads as "a" so that a/an agreement never decides.
+pub fn lm_id(dicts: &Dictionaries, norm: &str) -> Option<WordId> {
+    let w = if norm == "an" { "a" } else { norm };
+    dicts.lm.word_id(w)
+}
+
+/// The longest phrase the dictionaries key on.
+const MAX_PHRASE_WORDS: usize = 4;
+
+/// Candidates for every start position of `words`.
+pub fn candidates<'d>(words: &[SentWord], dicts: &'d Dictionaries) -> Vec<Vec<Candidate<'d>>> {
+    let mut out: Vec<Vec<Candidate>> = vec![Vec::new(); words.len()];
+    let max = MAX_PHRASE_WORDS.max(dicts.spins.max_words());
+    let mut key = String::new();
+    for i in 0..words.len() {
+        key.clear();
+        for j in i..words.len().min(i + max) {
+            if j > i {
+                if !words[j - 1].joined {
+                    break;
+                }
+                key.push(' ');
+            }
+            key.push_str(&words[j].norm);
+            let end = j + 1;
+            for r in dicts.spins.get(&key) {
+                push(
+                    &mut out[i],
+                    dicts,
+                    i,
+                    end,
+                    &r.original,
+                    Source::Spins {
+                        count: r.count,
+                        docs: r.docs,
+                        share: dicts.spins.share(r),
+                    },
+                );
+            }
+            if end - i >= 2 {
+                let n = dicts.expressions.get(&key).count() as u32;
+                for e in dicts.expressions.get(&key) {
+                    push(
+                        &mut out[i],
+                        dicts,
+                        i,
+                        end,
+                        e,
+                        Source::Expression { choices: n },
+                    );
+                }
+            }
+            let n = dicts.thesaurus.get(&key).count() as u32;
+            for c in dicts.thesaurus.get(&key) {
+                push(
+                    &mut out[i],
+                    dicts,
+                    i,
+                    end,
+                    c,
+                    Source::Thesaurus { choices: n },
+                );
+            }
+        }
+    }
+    out
+}
+
+fn push<'d>(
+    list: &mut Vec<Candidate<'d>>,
+    dicts: &Dictionaries,
+    start: usize,
+    end: usize,
+    text: &'d str,
+    source: Source,
+) {
+    if list
+        .iter()
+        .any(|c| c.end == end && c.text.eq_ignore_ascii_case(text))
+    {
+        return;
+    }
+    let ids = text
+        .split(' ')
+        .map(|w| lm_id(dicts, &normalize(w)))
+        .collect();
+    list.push(Candidate {
+        start,
+        end,
+        text,
+        ids,
+        source,
+    });
+}

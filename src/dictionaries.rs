@@ -1,0 +1,239 @@
+//! The dictionaries the repairer consults, opened from the artifacts embedded in the binary:
+//! the curated spin table (`spins.tsv`), the reverse thesaurus (`thesaurus.idx`), the
+//! expression index (`expressions.idx`) and the language model (`en-us.lm.bin`).
+
+use crate::lm::LanguageModel;
+use crate::phrase_index::PhraseIndex;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+pub const SPINS_TSV: &str = include_str!("../dictionaries/spins.tsv");
+pub const EVIDENCE_TSV: &str = include_str!("../dictionaries/evidence.tsv");
+pub const EXPRESSIONS_TSV: &str = include_str!("../dictionaries/expressions.tsv");
+static THESAURUS_IDX: &[u8] = include_bytes!("../dictionaries/thesaurus.idx");
+static EXPRESSIONS_IDX: &[u8] = include_bytes!("../dictionaries/expressions.idx");
+
+/// One original a spun phrase stands for, with how often the pairs showed it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpinRow {
+    pub spun: String,
+    pub original: String,
+    pub count: u32,
+    pub docs: u32,
+    /// Times the spun phrase stood unchanged in the spun texts.
+    pub kept: u32,
+    pub example: String,
+}
+
+/// The curated spin table: spun phrase (normalised) -> rows, most frequent original first.
+#[derive(Debug, Default, Clone)]
+pub struct SpinTable {
+    rows: HashMap<String, Vec<SpinRow>>,
+    /// Originals (normalised) -> times replaced in the pairs.
+    originals: HashMap<String, u32>,
+    max_words: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{source_name} line {line}: {message}")]
+pub struct TsvError {
+    pub source_name: String,
+    pub line: usize,
+    pub message: String,
+}
+
+impl SpinTable {
+    /// Parse the TSV format of `dictionaries/spins.tsv`:
+    /// `spun <TAB> original <TAB> count <TAB> docs <TAB> kept <TAB> example`;
+    /// `#` starts a comment line; missing counts read as 1 (count, docs) and 0 (kept), so a
+    /// user's table may give just `spun <TAB> original`.
+    pub fn parse(tsv: &str, source_name: &str) -> Result<SpinTable, TsvError> {
+        let mut t = SpinTable::default();
+        for (i, line) in tsv.lines().enumerate() {
+            if line.starts_with('#') || line.trim().is_empty() {
+                continue;
+            }
+            let err = |message: String| TsvError {
+                source_name: source_name.to_string(),
+                line: i + 1,
+                message,
+            };
+            let f: Vec<&str> = line.split('\t').collect();
+            if f.len() < 2 {
+                return Err(err("expected at least `spun<TAB>original`".into()));
+            }
+            let num = |k: usize, default: u32| -> Result<u32, TsvError> {
+                match f.get(k) {
+                    None | Some(&"") => Ok(default),
+                    Some(v) => v
+                        .parse()
+                        .map_err(|_| err(format!("column {} must be a count, found {v:?}", k + 1))),
+                }
+            };
+            let row = SpinRow {
+                spun: crate::tokens::normalize(f[0].trim()),
+                original: f[1].trim().to_string(),
+                count: num(2, 1)?,
+                docs: num(3, 1)?,
+                kept: num(4, 0)?,
+                example: f.get(5).unwrap_or(&"").to_string(),
+            };
+            if row.spun.is_empty() || row.original.is_empty() {
+                return Err(err("empty phrase".into()));
+            }
+            t.max_words = t.max_words.max(row.spun.split(' ').count());
+            t.note_original(&row);
+            t.rows.entry(row.spun.clone()).or_default().push(row);
+        }
+        for v in t.rows.values_mut() {
+            v.sort_by(|a, b| b.count.cmp(&a.count).then(a.original.cmp(&b.original)));
+        }
+        Ok(t)
+    }
+
+    /// P(original | observed spun phrase) for a row, in a fully spun document: its count
+    /// against every sighting of the phrase, changed or not.
+    pub fn share(&self, row: &SpinRow) -> f32 {
+        let rows = self.get(&row.spun);
+        let total: u32 = rows.iter().map(|r| r.count).sum();
+        let kept = rows.iter().map(|r| r.kept).max().unwrap_or(0);
+        row.count as f32 / (total + kept + 1) as f32
+    }
+
+    pub fn get(&self, spun: &str) -> &[SpinRow] {
+        self.rows.get(spun).map_or(&[], |v| v.as_slice())
+    }
+
+    fn note_original(&mut self, row: &SpinRow) {
+        *self
+            .originals
+            .entry(crate::tokens::normalize(&row.original))
+            .or_default() += row.count;
+    }
+
+    /// Whether `phrase` is an original some row restores (e.g. "said").
+    pub fn is_original(&self, phrase: &str) -> bool {
+        self.originals.contains_key(phrase)
+    }
+
+    pub fn max_words(&self) -> usize {
+        self.max_words
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.values().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Add the rows of another table (a user's extra table).
+    pub fn extend(&mut self, other: SpinTable) {
+        for (k, v) in other.rows {
+            self.rows.entry(k).or_default().extend(v);
+        }
+        for (k, n) in other.originals {
+            *self.originals.entry(k).or_default() += n;
+        }
+        self.max_words = self.max_words.max(other.max_words);
+    }
+
+    /// A copy without the rows `keep` rejects (for leave-one-out measurement).
+    pub fn filtered(&self, keep: impl Fn(&SpinRow) -> bool) -> SpinTable {
+        let mut t = SpinTable::default();
+        for v in self.rows.values() {
+            for r in v.iter().filter(|r| keep(r)) {
+                t.max_words = t.max_words.max(r.spun.split(' ').count());
+                t.note_original(r);
+                t.rows.entry(r.spun.clone()).or_default().push(r.clone());
+            }
+        }
+        t
+    }
+}
+
+/// Document-level spin evidence: phrase -> log-likelihood ratio of spun against original
+/// text, from the phrase's counts in the pairs (`dictionaries/evidence.tsv`).
+#[derive(Debug, Default, Clone)]
+pub struct Evidence {
+    weights: HashMap<String, f32>,
+    max_words: usize,
+}
+
+impl Evidence {
+    pub fn parse(tsv: &str, source_name: &str) -> Result<Evidence, TsvError> {
+        let mut e = Evidence::default();
+        let mut rows = Vec::new();
+        let (mut ns, mut no) = (0f32, 0f32);
+        for (i, line) in tsv.lines().enumerate() {
+            if line.starts_with('#') || line.trim().is_empty() {
+                continue;
+            }
+            let f: Vec<&str> = line.split('\t').collect();
+            let (Some(s), Some(o)) = (
+                f.get(1).and_then(|v| v.parse::<f32>().ok()),
+                f.get(2).and_then(|v| v.parse::<f32>().ok()),
+            ) else {
+                return Err(TsvError {
+                    source_name: source_name.to_string(),
+                    line: i + 1,
+                    message: "expected `phrase<TAB>in_spun<TAB>in_original`".into(),
+                });
+            };
+            ns += s;
+            no += o;
+            rows.push((f[0], s, o));
+        }
+        for (p, s, o) in rows {
+            let w = ((s + 0.5) / (ns + 1.0)).ln() - ((o + 0.5) / (no + 1.0)).ln();
+            e.max_words = e.max_words.max(p.split(' ').count());
+            e.weights.insert(p.to_string(), w);
+        }
+        Ok(e)
+    }
+
+    pub fn weight(&self, phrase: &str) -> Option<f32> {
+        self.weights.get(phrase).copied()
+    }
+
+    pub fn max_words(&self) -> usize {
+        self.max_words
+    }
+}
+
+/// Everything the repairer looks words up in.
+pub struct Dictionaries {
+    pub spins: SpinTable,
+    pub evidence: Evidence,
+    pub thesaurus: PhraseIndex,
+    pub expressions: PhraseIndex,
+    pub lm: &'static LanguageModel,
+}
+
+impl Dictionaries {
+    /// The dictionaries compiled into the binary, opened once.
+    pub fn embedded() -> &'static Dictionaries {
+        static D: OnceLock<Dictionaries> = OnceLock::new();
+        D.get_or_init(|| {
+            Dictionaries::with_spins(
+                SpinTable::parse(SPINS_TSV, "dictionaries/spins.tsv")
+                    .expect("embedded spins.tsv is valid (checked by tests)"),
+            )
+        })
+    }
+
+    /// The embedded thesaurus, expressions and language model with another spin table.
+    pub fn with_spins(spins: SpinTable) -> Dictionaries {
+        Dictionaries {
+            spins,
+            evidence: Evidence::parse(EVIDENCE_TSV, "dictionaries/evidence.tsv")
+                .expect("embedded evidence.tsv is valid (checked by tests)"),
+            thesaurus: PhraseIndex::from_bytes(THESAURUS_IDX)
+                .expect("embedded thesaurus.idx is valid (checked by tests)"),
+            expressions: PhraseIndex::from_bytes(EXPRESSIONS_IDX)
+                .expect("embedded expressions.idx is valid (checked by tests)"),
+            lm: LanguageModel::embedded(),
+        }
+    }
+}

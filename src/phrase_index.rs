@@ -1,0 +1,187 @@
+//! A compiled phrase index: an fst from a normalised phrase to a list of entries in a string
+//! table, stored in one byte blob that opens with no parsing. The reverse thesaurus
+//! (observed word -> candidate originals) and the expression index (damaged variant ->
+//! expression) are both of this shape.
+//!
+//! Blob layout (little-endian): magic `UNSPNIX1`, `u32 n_strings`, `u32 n_ids`, `u32 fst_len`,
+//! `(n_strings + 1) x u32` string offsets, the string bytes, `n_ids x u32` ids, the fst bytes.
+//! An fst value packs `(first_id_index << 8) | count`.
+
+use fst::{IntoStreamer, Map, MapBuilder, Streamer};
+use std::collections::BTreeMap;
+
+const MAGIC: &[u8; 8] = b"UNSPNIX1";
+const MAX_LIST: usize = 255;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("not a phrase index (bad magic); rebuild with `unspin dict build`")]
+    BadMagic,
+    #[error("phrase index truncated; rebuild with `unspin dict build`")]
+    Truncated,
+    #[error("phrase index fst is corrupt: {0}")]
+    Fst(#[from] fst::Error),
+}
+
+/// An opened index over a `'static` blob (embedded or leaked).
+pub struct PhraseIndex {
+    map: Map<&'static [u8]>,
+    offsets: &'static [u8],
+    strings: &'static [u8],
+    ids: &'static [u8],
+}
+
+fn u32_at(b: &[u8], i: usize) -> u32 {
+    u32::from_le_bytes(b[i..i + 4].try_into().unwrap())
+}
+
+impl PhraseIndex {
+    pub fn from_bytes(b: &'static [u8]) -> Result<PhraseIndex, IndexError> {
+        if b.len() < 20 || &b[..8] != MAGIC {
+            return Err(IndexError::BadMagic);
+        }
+        let n_strings = u32_at(b, 8) as usize;
+        let n_ids = u32_at(b, 12) as usize;
+        let fst_len = u32_at(b, 16) as usize;
+        let off_start = 20;
+        let off_end = off_start + 4 * (n_strings + 1);
+        if b.len() < off_end {
+            return Err(IndexError::Truncated);
+        }
+        let offsets = &b[off_start..off_end];
+        let str_len = u32_at(offsets, 4 * n_strings) as usize;
+        let ids_start = off_end + str_len;
+        let fst_start = ids_start + 4 * n_ids;
+        if b.len() != fst_start + fst_len {
+            return Err(IndexError::Truncated);
+        }
+        Ok(PhraseIndex {
+            map: Map::new(&b[fst_start..])?,
+            offsets,
+            strings: &b[off_end..ids_start],
+            ids: &b[ids_start..fst_start],
+        })
+    }
+
+    /// The entries listed under `phrase` (normalised: lowercase, single spaces).
+    pub fn get(&self, phrase: &str) -> impl Iterator<Item = &'static str> + '_ {
+        let v = self.map.get(phrase).unwrap_or(0);
+        let (first, count) = ((v >> 8) as usize, (v & 0xff) as usize);
+        (first..first + count).map(move |i| self.string(u32_at(self.ids, 4 * i) as usize))
+    }
+
+    pub fn contains(&self, phrase: &str) -> bool {
+        self.map.contains_key(phrase)
+    }
+
+    /// Whether some key starts with `prefix` followed by a space (a longer phrase may match).
+    pub fn has_longer(&self, prefix: &str) -> bool {
+        let mut lo = prefix.as_bytes().to_vec();
+        lo.push(b' ');
+        let mut hi = prefix.as_bytes().to_vec();
+        hi.push(b' ' + 1);
+        let mut s = self.map.range().ge(&lo).lt(&hi).into_stream();
+        s.next().is_some()
+    }
+
+    fn string(&self, i: usize) -> &'static str {
+        let a = u32_at(self.offsets, 4 * i) as usize;
+        let b = u32_at(self.offsets, 4 * (i + 1)) as usize;
+        std::str::from_utf8(&self.strings[a..b]).unwrap_or("")
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Every key with its entries, in key order (for `dict check` and statistics).
+    pub fn entries(&self) -> Vec<(String, Vec<&'static str>)> {
+        let mut out = Vec::new();
+        let mut s = self.map.stream();
+        while let Some((k, _)) = s.next() {
+            let k = String::from_utf8_lossy(k).into_owned();
+            let list = self.get(&k).collect();
+            out.push((k, list));
+        }
+        out
+    }
+}
+
+/// Build the blob for `keys -> lists`; lists keep their order, are cut at 255 entries, and
+/// equal strings share one table slot. Deterministic for equal input.
+pub fn build(entries: &BTreeMap<String, Vec<String>>) -> Vec<u8> {
+    let mut table: BTreeMap<&str, u32> = BTreeMap::new();
+    for list in entries.values() {
+        for s in list.iter().take(MAX_LIST) {
+            table.insert(s, 0);
+        }
+    }
+    let mut strings = Vec::new();
+    let mut offsets = vec![0u32];
+    for (i, (s, id)) in table.iter_mut().enumerate() {
+        *id = i as u32;
+        strings.extend_from_slice(s.as_bytes());
+        offsets.push(strings.len() as u32);
+    }
+    let mut ids: Vec<u32> = Vec::new();
+    let mut fst = MapBuilder::memory();
+    for (k, list) in entries {
+        if list.is_empty() {
+            continue;
+        }
+        let first = ids.len() as u64;
+        let n = list.len().min(MAX_LIST);
+        ids.extend(list.iter().take(n).map(|s| table[s.as_str()]));
+        fst.insert(k, (first << 8) | n as u64)
+            .expect("keys are sorted and unique");
+    }
+    let fst = fst.into_inner().expect("in-memory fst");
+    let mut out =
+        Vec::with_capacity(20 + 4 * offsets.len() + strings.len() + 4 * ids.len() + fst.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&(table.len() as u32).to_le_bytes());
+    out.extend_from_slice(&(ids.len() as u32).to_le_bytes());
+    out.extend_from_slice(&(fst.len() as u32).to_le_bytes());
+    for o in offsets {
+        out.extend_from_slice(&o.to_le_bytes());
+    }
+    out.extend_from_slice(&strings);
+    for id in ids {
+        out.extend_from_slice(&id.to_le_bytes());
+    }
+    out.extend_from_slice(&fst);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        let mut m = BTreeMap::new();
+        m.insert("fact social".to_string(), vec!["Truth Social".to_string()]);
+        m.insert(
+            "mentioned".to_string(),
+            vec!["said".to_string(), "noted".to_string()],
+        );
+        let blob: &'static [u8] = Box::leak(build(&m).into_boxed_slice());
+        let ix = PhraseIndex::from_bytes(blob).unwrap();
+        assert_eq!(
+            ix.get("mentioned").collect::<Vec<_>>(),
+            vec!["said", "noted"]
+        );
+        assert_eq!(
+            ix.get("fact social").collect::<Vec<_>>(),
+            vec!["Truth Social"]
+        );
+        assert_eq!(ix.get("nothing").count(), 0);
+        assert!(ix.has_longer("fact"));
+        assert!(!ix.has_longer("social"));
+        assert_eq!(build(&m), build(&m));
+    }
+}

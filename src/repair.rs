@@ -1,0 +1,485 @@
+//! The repairer: the library's front door. Text in, repairs out (byte spans, suggestions with
+//! confidence, a document spin score); no I/O. The spin table's evidence over the whole
+//! document sets how spun it is; every sentence is then decoded at that spin rate.
+
+use crate::candidates::{candidates, sentences, Candidate, SentWord};
+use crate::decode::{Scorer, Segment, Tuning};
+use crate::dictionaries::Dictionaries;
+use crate::tokens::tokenize;
+use serde::Serialize;
+
+/// One proposed original for a repair, with its probability against the other readings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Suggestion {
+    pub text: String,
+    pub confidence: f32,
+}
+
+/// A span of the input the repairer would change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Repair {
+    /// Half-open byte offsets into the input.
+    pub start: usize,
+    pub end: usize,
+    pub spun: String,
+    /// Best first; the first is what `fix` writes.
+    pub suggestions: Vec<Suggestion>,
+    /// Which dictionary proposed the best suggestion: spins, expression or thesaurus.
+    pub source: &'static str,
+}
+
+impl Repair {
+    pub fn confidence(&self) -> f32 {
+        self.suggestions.first().map_or(0.0, |s| s.confidence)
+    }
+    pub fn replacement(&self) -> &str {
+        self.suggestions.first().map_or(&self.spun, |s| &s.text)
+    }
+}
+
+/// What the repairer found in one document.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub words: usize,
+    pub repairs: Vec<Repair>,
+    /// How spun the whole document looks, in [0, 1].
+    pub spin_score: f32,
+    /// What the spin score was computed from.
+    pub evidence: SpinEvidence,
+}
+
+/// The summed log-likelihood ratio (spun against original text) of the spin-table phrases
+/// found, per 100 words.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct SpinEvidence {
+    pub per_100_words: f32,
+}
+
+impl SpinEvidence {
+    /// A logistic over the evidence rate, set on the corpus (spun pairs, each scored without
+    /// its own counts, against clean texts).
+    pub fn score(&self) -> f32 {
+        let z = SCORE_SLOPE * (self.per_100_words - SCORE_MIDPOINT);
+        1.0 / (1.0 + (-z).exp())
+    }
+}
+
+const SCORE_SLOPE: f32 = 1.2;
+const SCORE_MIDPOINT: f32 = 5.0;
+
+/// One candidate as the decoder saw it, for `explain`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Considered {
+    pub start: usize,
+    pub end: usize,
+    pub spun: String,
+    pub original: String,
+    pub source: &'static str,
+    /// Path score with this candidate minus the best path keeping the words (log10).
+    pub gain: f32,
+    pub chosen: bool,
+}
+
+/// Settings of a repairer.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    pub tuning: Tuning,
+    /// Repairs below this confidence are dropped.
+    pub min_confidence: f32,
+    /// A fixed spin rate instead of the estimated one (None: estimate).
+    pub fixed_rate: Option<f32>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            tuning: Tuning::default(),
+            min_confidence: 0.5,
+            fixed_rate: None,
+        }
+    }
+}
+
+pub struct Repairer<'d> {
+    pub dicts: &'d Dictionaries,
+    pub settings: Settings,
+}
+
+struct Sentence<'d> {
+    words: Vec<SentWord>,
+    cands: Vec<Vec<Candidate<'d>>>,
+}
+
+impl<'d> Repairer<'d> {
+    pub fn new(dicts: &'d Dictionaries) -> Repairer<'d> {
+        Repairer {
+            dicts,
+            settings: Settings::default(),
+        }
+    }
+
+    fn prepare(&self, text: &str) -> Vec<Sentence<'d>> {
+        let tokens = tokenize(text);
+        sentences(text, &tokens, self.dicts)
+            .into_iter()
+            .map(|words| {
+                let cands = candidates(&words, self.dicts);
+                Sentence { words, cands }
+            })
+            .collect()
+    }
+
+    fn scorer(&self, rate: f32) -> Scorer<'_> {
+        Scorer {
+            dicts: self.dicts,
+            tuning: self.settings.tuning,
+            rate,
+        }
+    }
+
+    /// Find the repairs of `text`.
+    pub fn repair(&self, text: &str) -> Report {
+        let sents = self.prepare(text);
+        let words: usize = sents.iter().map(|s| s.words.len()).sum();
+        let evidence = self.evidence(&sents, words);
+        let spin_score = evidence.score();
+        let rate = self
+            .settings
+            .fixed_rate
+            .unwrap_or_else(|| rate_for(spin_score));
+        let scorer = self.scorer(rate);
+        let mut repairs = Vec::new();
+        for s in &sents {
+            let path = scorer.decode(&s.words, &s.cands);
+            for (k, seg) in path.iter().enumerate() {
+                if seg.cand.is_none() {
+                    continue;
+                }
+                if let Some(r) = self.make_repair(text, &scorer, s, &path, k) {
+                    if r.confidence() >= self.settings.min_confidence {
+                        repairs.push(r);
+                    }
+                }
+            }
+        }
+        Report {
+            words,
+            repairs,
+            spin_score,
+            evidence,
+        }
+    }
+
+    /// Document-level evidence: the naive-Bayes weight of every spin-table phrase in the
+    /// text (longest match), spun phrases ("mentioned") for, originals ("said") against.
+    fn evidence(&self, sents: &[Sentence], words: usize) -> SpinEvidence {
+        let ev = &self.dicts.evidence;
+        let mut total = 0.0f32;
+        let mut key = String::new();
+        for s in sents {
+            let mut i = 0;
+            while i < s.words.len() {
+                let mut best: Option<(f32, usize)> = None;
+                key.clear();
+                for j in i..s.words.len().min(i + ev.max_words()) {
+                    if j > i {
+                        if !s.words[j - 1].joined {
+                            break;
+                        }
+                        key.push(' ');
+                    }
+                    key.push_str(&s.words[j].norm);
+                    if let Some(w) = ev.weight(&key) {
+                        best = Some((w, j + 1));
+                    }
+                }
+                match best {
+                    Some((w, end)) => {
+                        total += w;
+                        i = end;
+                    }
+                    None => i += 1,
+                }
+            }
+        }
+        SpinEvidence {
+            per_100_words: total * 100.0 / words.max(1) as f32,
+        }
+    }
+
+    fn make_repair(
+        &self,
+        text: &str,
+        scorer: &Scorer,
+        s: &Sentence,
+        path: &[Segment],
+        k: usize,
+    ) -> Option<Repair> {
+        let seg = path[k];
+        let best = scorer.path_score(&s.words, &s.cands, path);
+        // Every reading of the same span: keep, or any candidate covering it exactly.
+        let mut options: Vec<(Option<usize>, f32)> = Vec::new();
+        let mut alt = path.to_vec();
+        let keep: Vec<Segment> = (seg.start..seg.end)
+            .map(|i| Segment {
+                start: i,
+                end: i + 1,
+                cand: None,
+            })
+            .collect();
+        alt.splice(k..k + 1, keep);
+        options.push((None, scorer.path_score(&s.words, &s.cands, &alt)));
+        for (j, c) in s.cands[seg.start].iter().enumerate() {
+            if c.end != seg.end {
+                continue;
+            }
+            let score = if Some(j) == seg.cand {
+                best
+            } else {
+                let mut alt = path.to_vec();
+                alt[k].cand = Some(j);
+                scorer.path_score(&s.words, &s.cands, &alt)
+            };
+            options.push((Some(j), score));
+        }
+        let max = options.iter().map(|o| o.1).fold(f32::MIN, f32::max);
+        let z: f32 = options.iter().map(|o| 10f32.powf(o.1 - max)).sum();
+        options.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let start = s.words[seg.start].start;
+        let end = s.words[seg.end - 1].end;
+        let spun = &text[start..end];
+        let mut suggestions: Vec<Suggestion> = Vec::new();
+        for (j, score) in &options {
+            let Some(j) = j else { continue };
+            let c = &s.cands[seg.start][*j];
+            let t = match_case(spun, c.text);
+            if t == spun || suggestions.iter().any(|x| x.text == t) {
+                continue;
+            }
+            suggestions.push(Suggestion {
+                text: t,
+                confidence: 10f32.powf(score - max) / z,
+            });
+            if suggestions.len() == 3 {
+                break;
+            }
+        }
+        let chosen = &s.cands[seg.start][seg.cand?];
+        if suggestions.first()?.text != match_case(spun, chosen.text) {
+            return None;
+        }
+        let mut r = Repair {
+            start,
+            end,
+            spun: spun.to_string(),
+            suggestions,
+            source: chosen.source.name(),
+        };
+        fix_article(text, &mut r);
+        Some(r)
+    }
+
+    /// Every candidate of one text with its gain over keeping the words, for `explain`.
+    pub fn explain(&self, text: &str) -> (Report, Vec<Considered>) {
+        let report = self.repair(text);
+        let rate = self
+            .settings
+            .fixed_rate
+            .unwrap_or_else(|| rate_for(report.spin_score));
+        let scorer = self.scorer(rate);
+        let mut out = Vec::new();
+        for s in self.prepare(text) {
+            let path = scorer.decode(&s.words, &s.cands);
+            let keep_all: Vec<Segment> = (0..s.words.len())
+                .map(|i| Segment {
+                    start: i,
+                    end: i + 1,
+                    cand: None,
+                })
+                .collect();
+            let base = scorer.path_score(&s.words, &s.cands, &keep_all);
+            for (i, list) in s.cands.iter().enumerate() {
+                for (j, c) in list.iter().enumerate() {
+                    let mut p: Vec<Segment> = (0..i)
+                        .map(|x| Segment {
+                            start: x,
+                            end: x + 1,
+                            cand: None,
+                        })
+                        .collect();
+                    p.push(Segment {
+                        start: i,
+                        end: c.end,
+                        cand: Some(j),
+                    });
+                    p.extend((c.end..s.words.len()).map(|x| Segment {
+                        start: x,
+                        end: x + 1,
+                        cand: None,
+                    }));
+                    let start = s.words[i].start;
+                    let end = s.words[c.end - 1].end;
+                    out.push(Considered {
+                        start,
+                        end,
+                        spun: text[start..end].to_string(),
+                        original: c.text.to_string(),
+                        source: c.source.name(),
+                        gain: scorer.path_score(&s.words, &s.cands, &p) - base,
+                        chosen: path.iter().any(|g| g.start == i && g.cand == Some(j)),
+                    });
+                }
+            }
+        }
+        (report, out)
+    }
+}
+
+/// The spin rate the second pass assumes for a document of this spin score.
+pub fn rate_for(spin_score: f32) -> f32 {
+    spin_score.clamp(0.001, 0.95)
+}
+
+/// Apply repairs (sorted, non-overlapping) to `text`, using each one's first suggestion.
+pub fn apply(text: &str, repairs: &[Repair]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for r in repairs {
+        if r.start < pos {
+            continue;
+        }
+        out.push_str(&text[pos..r.start]);
+        out.push_str(r.replacement());
+        pos = r.end;
+    }
+    out.push_str(&text[pos..]);
+    out
+}
+
+/// Give `replacement` the casing of `template`: UPPER, Title (word by word), or as written.
+pub fn match_case(template: &str, replacement: &str) -> String {
+    let letters: Vec<char> = template.chars().filter(|c| c.is_alphabetic()).collect();
+    if letters.len() > 1 && letters.iter().all(|c| c.is_uppercase()) {
+        return replacement.to_uppercase();
+    }
+    let caps: Vec<bool> = template
+        .split_whitespace()
+        .map(|w| w.chars().next().is_some_and(char::is_uppercase))
+        .collect();
+    if !caps.iter().any(|&c| c) {
+        return replacement.to_lowercase();
+    }
+    let all_title = caps.iter().all(|&c| c);
+    replacement
+        .split(' ')
+        .enumerate()
+        .map(|(i, w)| {
+            let cap = if all_title { true } else { i == 0 && caps[0] };
+            if cap {
+                let mut cs = w.chars();
+                match cs.next() {
+                    Some(f) => f.to_uppercase().chain(cs).collect(),
+                    None => String::new(),
+                }
+            } else if w.chars().skip(1).any(char::is_uppercase) {
+                w.to_string()
+            } else {
+                w.to_lowercase()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn wants_an(word: &str) -> bool {
+    let w = word.to_lowercase();
+    let vowel = w.starts_with(['a', 'e', 'i', 'o', 'u']);
+    let exceptions_consonant = ["uni", "use", "usu", "one", "once", "eu", "ur"];
+    let exceptions_vowel = ["hour", "honest", "honor", "honour", "heir"];
+    (vowel && !exceptions_consonant.iter().any(|p| w.starts_with(p)))
+        || exceptions_vowel.iter().any(|p| w.starts_with(p))
+}
+
+/// When a repair follows "a"/"an", make the article agree with the restored word by taking
+/// the article into the repair.
+fn fix_article(text: &str, r: &mut Repair) {
+    let before = &text[..r.start];
+    let trimmed = before.trim_end_matches([' ', '\t']);
+    if trimmed.len() == before.len() {
+        return;
+    }
+    let art_start = trimmed.rfind(|c: char| !c.is_alphabetic()).map_or(0, |i| {
+        i + trimmed[i..].chars().next().map_or(1, char::len_utf8)
+    });
+    let article = &trimmed[art_start..];
+    if !article.eq_ignore_ascii_case("a") && !article.eq_ignore_ascii_case("an") {
+        return;
+    }
+    let Some(first_word) = r.replacement().split(' ').next() else {
+        return;
+    };
+    let want_an = wants_an(first_word);
+    if want_an == article.eq_ignore_ascii_case("an") {
+        return;
+    }
+    let upper = article.starts_with('A');
+    let new_article = match (want_an, upper) {
+        (true, true) => "An",
+        (true, false) => "an",
+        (false, true) => "A",
+        (false, false) => "a",
+    };
+    let gap = &text[trimmed.len()..r.start];
+    for s in &mut r.suggestions {
+        s.text = format!("{new_article}{gap}{}", s.text);
+    }
+    r.spun = text[art_start..r.end].to_string();
+    r.start = art_start;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn casing_follows_the_input() {
+        assert_eq!(match_case("Fact Social", "truth social"), "Truth Social");
+        assert_eq!(match_case("mentioned", "said"), "said");
+        assert_eq!(match_case("Mentioned", "said"), "Said");
+        assert_eq!(match_case("NONETHELESS", "however"), "HOWEVER");
+        assert_eq!(match_case("As a result of", "because"), "Because");
+        assert_eq!(match_case("city corridor", "City Hall"), "city hall");
+    }
+
+    #[test]
+    fn article_agrees_with_the_restored_word() {
+        let text = "supplied an excellent probability today";
+        let mut r = Repair {
+            start: 12,
+            end: 33,
+            spun: "excellent probability".into(),
+            suggestions: vec![Suggestion {
+                text: "good chance".into(),
+                confidence: 0.9,
+            }],
+            source: "spins",
+        };
+        fix_article(text, &mut r);
+        assert_eq!(apply(text, &[r]), "supplied a good chance today");
+        let text = "come to an finish";
+        let r = Repair {
+            start: 11,
+            end: 17,
+            spun: "finish".into(),
+            suggestions: vec![Suggestion {
+                text: "end".into(),
+                confidence: 0.9,
+            }],
+            source: "spins",
+        };
+        let mut r2 = r.clone();
+        fix_article(text, &mut r2);
+        assert_eq!(r2, r);
+        assert_eq!(apply(text, &[r2]), "come to an end");
+    }
+}

@@ -1,0 +1,175 @@
+//! Tokens: the input split into words, numbers, punctuation and whitespace as half-open byte
+//! spans into the untouched text, so every later stage can point back at exact bytes.
+
+use std::ops::Range;
+
+/// What a token is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Letters, with inner apostrophes ("doesn’t", "Trump's") and inner periods of
+    /// abbreviations ("U.S."), and digits mixed with letters ("G7", "3-3-3" is a Number).
+    Word,
+    /// Digits with inner separators: "2,051,547", "3.5", "98%" is Number + Punct.
+    Number,
+    /// Any single non-space, non-word character (a hyphen, a quote, a bracket).
+    Punct,
+    /// A run of whitespace; `breaks` tells whether it contains a newline.
+    Space,
+}
+
+/// One token: its kind and where it lies in the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub kind: Kind,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Token {
+    pub fn span(&self) -> Range<usize> {
+        self.start..self.end
+    }
+    pub fn text<'a>(&self, input: &'a str) -> &'a str {
+        &input[self.start..self.end]
+    }
+    pub fn is_word(&self) -> bool {
+        self.kind == Kind::Word
+    }
+}
+
+fn is_apostrophe(c: char) -> bool {
+    c == '\'' || c == '’' || c == 'ʼ'
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Split `input` into tokens covering every byte exactly once, in order.
+pub fn tokenize(input: &str) -> Vec<Token> {
+    let mut out = Vec::with_capacity(input.len() / 4);
+    let mut chars = input.char_indices().peekable();
+    while let Some((start, c)) = chars.next() {
+        let kind;
+        let mut end = start + c.len_utf8();
+        if c.is_whitespace() {
+            while let Some(&(i, d)) = chars.peek() {
+                if !d.is_whitespace() {
+                    break;
+                }
+                end = i + d.len_utf8();
+                chars.next();
+            }
+            kind = Kind::Space;
+        } else if is_word_char(c) {
+            let mut has_letter = c.is_alphabetic();
+            loop {
+                let Some(&(i, d)) = chars.peek() else { break };
+                if is_word_char(d) {
+                    has_letter |= d.is_alphabetic();
+                    end = i + d.len_utf8();
+                    chars.next();
+                    continue;
+                }
+                // An inner joiner counts only when a word character follows it.
+                let joins = is_apostrophe(d)
+                    || (d == '.' && has_letter && input[start..end].chars().count() == 1)
+                    || (!has_letter && (d == ',' || d == '.'));
+                if !joins {
+                    break;
+                }
+                let after = input[i + d.len_utf8()..].chars().next();
+                let ok = match after {
+                    Some(a) if d == ',' || (d == '.' && !has_letter) => a.is_ascii_digit(),
+                    Some(a) => is_word_char(a),
+                    None => false,
+                };
+                if !ok {
+                    break;
+                }
+                chars.next();
+                end = i + d.len_utf8();
+            }
+            kind = if has_letter { Kind::Word } else { Kind::Number };
+        } else {
+            kind = Kind::Punct;
+        }
+        out.push(Token { kind, start, end });
+    }
+    out
+}
+
+/// The key a word is looked up under: lowercase, typographic apostrophes made straight.
+pub fn normalize(word: &str) -> String {
+    let mut s = String::with_capacity(word.len());
+    for c in word.chars() {
+        if is_apostrophe(c) {
+            s.push('\'');
+        } else {
+            s.extend(c.to_lowercase());
+        }
+    }
+    s
+}
+
+/// Whether the punctuation token ends a sentence.
+pub fn ends_sentence(p: &str) -> bool {
+    matches!(p, "." | "!" | "?" | "…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<(&str, Kind)> {
+        tokenize(s)
+            .into_iter()
+            .filter(|t| t.kind != Kind::Space)
+            .map(|t| (t.text(s), t.kind))
+            .collect()
+    }
+
+    #[test]
+    fn covers_every_byte() {
+        let s =
+            "Trump’s Fact Social put up on Friday — “good”, 2,051,547 (3.5%) Mélanie U.S.-led\r\n";
+        let toks = tokenize(s);
+        let mut pos = 0;
+        for t in &toks {
+            assert_eq!(t.start, pos);
+            pos = t.end;
+        }
+        assert_eq!(pos, s.len());
+    }
+
+    #[test]
+    fn words_numbers_and_quotes() {
+        let s = "Trump’s “good”, don't 2,051,547 3.5% Mélanie U.S.-proposed G7 end.";
+        let w = words(s);
+        assert_eq!(w[0], ("Trump’s", Kind::Word));
+        assert_eq!(w[1], ("“", Kind::Punct));
+        assert_eq!(w[2], ("good", Kind::Word));
+        assert!(w.contains(&("don't", Kind::Word)));
+        assert!(w.contains(&("2,051,547", Kind::Number)));
+        assert!(w.contains(&("3.5", Kind::Number)));
+        assert!(w.contains(&("Mélanie", Kind::Word)));
+        assert!(w.contains(&("U.S", Kind::Word)));
+        assert!(w.contains(&("proposed", Kind::Word)));
+        assert!(w.contains(&("G7", Kind::Word)));
+        assert_eq!(w.last().unwrap(), &(".", Kind::Punct));
+        assert!(w.contains(&("end", Kind::Word)));
+    }
+
+    #[test]
+    fn trailing_apostrophe_is_punct() {
+        let w = words("the players' union");
+        assert_eq!(w[1], ("players", Kind::Word));
+        assert_eq!(w[2], ("'", Kind::Punct));
+    }
+
+    #[test]
+    fn normalize_folds_case_and_apostrophes() {
+        assert_eq!(normalize("Trump’s"), "trump's");
+        assert_eq!(normalize("MÉLANIE"), "mélanie");
+    }
+}
