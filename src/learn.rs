@@ -90,7 +90,7 @@ pub struct EvidenceRow {
 }
 
 /// Phrases seen this rarely in both kinds of text together carry no evidence.
-pub const MIN_EVIDENCE_OCCURRENCES: usize = 4;
+pub const MIN_EVIDENCE_OCCURRENCES: usize = 3;
 
 /// Count every spun and original phrase of `rows` in both kinds of text; returns the rows
 /// and the word totals (spun, original).
@@ -151,8 +151,9 @@ mod tests {
             ),
             (
                 "They mentioned nothing. The firm grew.".to_string(),
-                "They said nothing. The firm grew.".to_string(),
+                "They said nothing. The company grew.".to_string(),
             ),
+            ("The firm grew.".to_string(), "The firm grew.".to_string()),
         ];
         let rows = learn(&pairs);
         let said = rows.iter().find(|r| r.spun == "mentioned").unwrap();
@@ -163,11 +164,15 @@ mod tests {
         let firm = rows.iter().find(|r| r.spun == "firm").unwrap();
         assert_eq!(
             (firm.original.as_str(), firm.count, firm.kept),
-            ("company", 1, 1)
+            ("company", 2, 1)
         );
         let (ev, ns, no) = evidence(&pairs, &rows);
-        assert_eq!((ns, no), (15, 15));
+        assert_eq!((ns, no), (18, 18));
+        let said = ev.iter().find(|e| e.phrase == "said").unwrap();
+        assert_eq!((said.in_spun, said.in_original), (0, 3));
         let firm = ev.iter().find(|e| e.phrase == "firm").unwrap();
-        assert_eq!((firm.in_spun, firm.in_original), (2, 1));
+        assert_eq!((firm.in_spun, firm.in_original), (3, 1));
+        // "company" was seen twice in all: too rare to weigh.
+        assert!(!ev.iter().any(|e| e.phrase == "company"));
     }
 }

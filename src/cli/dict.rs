@@ -1,0 +1,150 @@
+//! `unspin dict`: build, check, look up and learn the dictionaries.
+
+use crate::DictCommand;
+use anyhow::{Context, Result};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use unspin::dictionaries::{Dictionaries, SpinTable};
+
+pub(crate) fn dict(cmd: DictCommand) -> Result<ExitCode> {
+    match cmd {
+        DictCommand::Build {
+            dir,
+            mythes,
+            moby,
+            wordnet,
+        } => {
+            let mut src = unspin::builder::Sources::discover()?;
+            if let Some(p) = mythes {
+                src.mythes = p;
+            }
+            if let Some(p) = moby {
+                src.moby = p;
+            }
+            if let Some(p) = wordnet {
+                src.wordnet = p;
+            }
+            let lm = unspin::lm::LanguageModel::embedded();
+            let written = unspin::builder::build_all(&src, &dir, lm)?;
+            for (name, bytes) in written {
+                println!("wrote {}/{name} ({bytes} bytes)", dir.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        DictCommand::Check { dir } => {
+            let problems = unspin::builder::check_sources(&dir)?;
+            for p in &problems {
+                println!("{p}");
+            }
+            if problems.is_empty() {
+                println!("dictionaries in {} are canonical", dir.display());
+                Ok(ExitCode::SUCCESS)
+            } else {
+                Ok(ExitCode::from(2))
+            }
+        }
+        DictCommand::Lookup { phrase } => {
+            let phrase = unspin::tokens::normalize(&phrase.join(" "));
+            let d = Dictionaries::embedded();
+            let mut found = false;
+            for r in d.spins.get(&phrase) {
+                found = true;
+                println!(
+                    "spins       {phrase} -> {} (seen {} times in {} documents; left unchanged {} times)",
+                    r.original, r.count, r.docs, r.kept
+                );
+            }
+            for e in d.expressions.get(&phrase) {
+                found = true;
+                println!("expression  {phrase} -> {e}");
+            }
+            let thes: Vec<&str> = d.thesaurus.get(&phrase).collect();
+            if !thes.is_empty() {
+                found = true;
+                println!("thesaurus   {phrase} -> {}", thes.join(", "));
+            }
+            if d.spins.is_original(&phrase) {
+                found = true;
+                println!("original    {phrase} is restored by some spin-table rows");
+            }
+            for w in phrase.split(' ') {
+                match d.lm.word_id(w) {
+                    Some(id) => {
+                        println!("lm          {w}: log10 P = {:.3}", d.lm.unigram_logprob(id))
+                    }
+                    None => println!("lm          {w}: not in the vocabulary"),
+                }
+            }
+            Ok(if found {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            })
+        }
+        DictCommand::Learn {
+            pairs,
+            min_count,
+            evidence,
+        } => {
+            let texts = read_pairs(&pairs)?;
+            let rows = unspin::learn::learn(&texts);
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            let d = Dictionaries::with_spins(SpinTable::default());
+            writeln!(
+                out,
+                "# spun\toriginal\tcount\tdocs\tkept\texample\tthesaurus-linked"
+            )?;
+            for r in rows.iter().filter(|r| r.count >= min_count) {
+                let linked = d.thesaurus.get(&r.spun).any(|c| c == r.original)
+                    || d.thesaurus.get(&r.original).any(|c| c == r.spun);
+                let linked = if linked { "linked" } else { "-" };
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{linked}",
+                    r.spun, r.original, r.count, r.docs, r.kept, r.example
+                )?;
+            }
+            if let Some(path) = evidence {
+                let (ev, ns, no) = unspin::learn::evidence(&texts, &rows);
+                let mut tsv = format!("# phrase\tin_spun\tin_original: occurrences in {ns} words of spun text and {no} words of original text (`unspin dict learn --evidence`)\n");
+                for e in &ev {
+                    tsv.push_str(&format!("{}\t{}\t{}\n", e.phrase, e.in_spun, e.in_original));
+                }
+                unspin::atomic::write_atomic(&path, tsv.as_bytes())?;
+                eprintln!("wrote {} evidence rows to {}", ev.len(), path.display());
+            }
+            eprintln!("{} pairs read, {} rows proposed", texts.len(), rows.len());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Read every `NNN.spun.txt` with its `NNN.orig.txt` from the folders.
+fn read_pairs(dirs: &[PathBuf]) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for dir in dirs {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.to_string_lossy().ends_with(".spun.txt"))
+            .collect();
+        names.sort();
+        for spun in names {
+            let orig = PathBuf::from(spun.to_string_lossy().replace(".spun.txt", ".orig.txt"));
+            if !Path::new(&orig).exists() {
+                eprintln!(
+                    "unspin: note: {} has no .orig.txt beside it; skipped",
+                    spun.display()
+                );
+                continue;
+            }
+            out.push((
+                std::fs::read_to_string(&spun)?,
+                std::fs::read_to_string(&orig)?,
+            ));
+        }
+    }
+    Ok(out)
+}

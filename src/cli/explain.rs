@@ -1,0 +1,38 @@
+//! `unspin explain`: every candidate the decoder saw for one text, with its score.
+
+use super::repairer;
+use crate::RepairOpts;
+use anyhow::Result;
+use std::io::Write;
+use std::process::ExitCode;
+use unspin::repair::apply;
+
+pub(crate) fn explain(text: &str, opts: &RepairOpts) -> Result<ExitCode> {
+    let repairer = repairer(opts)?;
+    let (report, considered) = repairer.explain(text);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    writeln!(
+        out,
+        "spin score {:.3}; {} words",
+        report.spin_score, report.words
+    )?;
+    writeln!(
+        out,
+        "{:>8}  {:<3} {:<11} {:<28} original",
+        "gain", "", "source", "spun"
+    )?;
+    for c in &considered {
+        writeln!(
+            out,
+            "{:>8.3}  {:<3} {:<11} {:<28} {}",
+            c.gain,
+            if c.chosen { "*" } else { "" },
+            c.source,
+            c.spun,
+            c.original
+        )?;
+    }
+    writeln!(out, "repaired: {}", apply(text, &report.repairs))?;
+    Ok(ExitCode::SUCCESS)
+}
