@@ -1,7 +1,7 @@
 //! `unspin check`: report spun phrases as long, brief or JSON Lines output.
 
-use super::input::{inputs, read_input};
-use super::{line_col, repairer};
+use super::input::inputs;
+use super::{analyse, line_col, repairer};
 use crate::{Format, RepairOpts};
 use anyhow::Result;
 use rayon::prelude::*;
@@ -13,14 +13,8 @@ use unspin::repair::Report;
 pub(crate) fn check(paths: &[PathBuf], format: Format, opts: &RepairOpts) -> Result<ExitCode> {
     let repairer = repairer(opts)?;
     let inputs = inputs(paths);
-    let results: Vec<Result<(String, Report)>> = inputs
-        .par_iter()
-        .map(|i| {
-            let text = read_input(i)?;
-            let report = repairer.repair(&text);
-            Ok((text, report))
-        })
-        .collect();
+    let results: Vec<Result<(String, Report)>> =
+        inputs.par_iter().map(|i| analyse(&repairer, i)).collect();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let (mut errors, mut total) = (0usize, 0usize);

@@ -1,7 +1,7 @@
 //! `unspin fix`: print the repaired text, or rewrite files in place.
 
-use super::input::{inputs, read_input};
-use super::repairer;
+use super::input::inputs;
+use super::{analyse, repairer};
 use crate::RepairOpts;
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
@@ -16,14 +16,8 @@ pub(crate) fn fix(paths: &[PathBuf], write: bool, opts: &RepairOpts) -> Result<E
     if write && inputs.iter().any(|i| i.path.is_none()) {
         bail!("--write needs file paths, not standard input");
     }
-    let results: Vec<Result<(String, Report)>> = inputs
-        .par_iter()
-        .map(|i| {
-            let text = read_input(i)?;
-            let report = repairer.repair(&text);
-            Ok((text, report))
-        })
-        .collect();
+    let results: Vec<Result<(String, Report)>> =
+        inputs.par_iter().map(|i| analyse(&repairer, i)).collect();
     let mut errors = 0;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

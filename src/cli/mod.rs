@@ -9,7 +9,7 @@ pub(crate) mod input;
 use crate::RepairOpts;
 use anyhow::{Context, Result};
 use unspin::dictionaries::{Dictionaries, SpinTable};
-use unspin::repair::Repairer;
+use unspin::repair::{Repairer, Report};
 
 pub(crate) fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
@@ -46,4 +46,12 @@ pub(crate) fn line_col(text: &str, at: usize) -> (usize, usize) {
         .count()
         + 1;
     (line, col)
+}
+
+/// Read one input and find its repairs: the one pipeline `fix`, `check` and the other
+/// commands share, so every filter on repairs applies to all of them alike.
+pub(crate) fn analyse(repairer: &Repairer, input: &input::Input) -> Result<(String, Report)> {
+    let text = input::read_input(input)?;
+    let report = repairer.repair(&text);
+    Ok((text, report))
 }
