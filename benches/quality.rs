@@ -155,6 +155,7 @@ fn main() {
                 "thesaurus_mass" => t.thesaurus_mass = v,
                 "expression_mass" => t.expression_mass = v,
                 "lm_weight" => t.lm_weight = v,
+                "length_penalty" => t.length_penalty = v,
                 "oov_logprob" => t.oov_logprob = v,
                 "min_confidence" => repairer.settings.min_confidence = v,
                 _ => panic!("unknown UNSPIN_TUNE key {k}"),

@@ -179,11 +179,10 @@ pub fn commonness(lm: &LanguageModel, term: &str) -> f32 {
         .fold(0.0, f32::min)
 }
 
-/// The reverse thesaurus: observed form -> the most common candidate originals.
-pub fn thesaurus(
-    forms: &HashMap<String, BTreeSet<String>>,
-    lm: &LanguageModel,
-) -> BTreeMap<String, Vec<String>> {
+/// The reverse thesaurus: observed form -> the most common candidate originals, each with
+/// its fan-out (how many forms it links to): a spinner picking any synonym of an original
+/// produces a given one with probability about 1/fan-out.
+pub fn thesaurus(forms: &HashMap<String, BTreeSet<String>>, lm: &LanguageModel) -> BTreeMap<String, Vec<(String, u32)>> {
     let mut out = BTreeMap::new();
     for (k, cands) in forms {
         let mut c: Vec<(f32, &String)> = cands
@@ -194,7 +193,11 @@ pub fn thesaurus(
         c.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
         c.truncate(MAX_CANDIDATES);
         if !c.is_empty() {
-            out.insert(k.clone(), c.into_iter().map(|(_, s)| s.clone()).collect());
+            let list = c
+                .into_iter()
+                .map(|(_, s)| (s.clone(), forms.get(s).map_or(1, |f| f.len()) as u32))
+                .collect();
+            out.insert(k.clone(), list);
         }
     }
     out
@@ -265,6 +268,9 @@ pub fn expressions(
         if words.len() < 2 {
             continue;
         }
+        // Each expression is listed under itself too, so the repairer can ask whether a
+        // phrase with its spun words restored is a known expression.
+        out.entry(key.clone()).or_default().insert(display.clone());
         let base = inner_logprob(lm, &words);
         let syns: Vec<Vec<&str>> = words
             .iter()
@@ -361,8 +367,10 @@ pub fn build_all(src: &Sources, dir: &Path, lm: &LanguageModel) -> Result<Vec<(S
         "en-us.lm.bin".into(),
         std::fs::read(dir.join("en-us.lm.bin"))?,
     ));
-    for (name, map) in [("thesaurus.idx", &thes), ("expressions.idx", &exprs)] {
-        let blob = phrase_index::build(map);
+    for (name, blob) in [
+        ("thesaurus.idx", phrase_index::build_weighted(&thes)),
+        ("expressions.idx", phrase_index::build(&exprs)),
+    ] {
         crate::atomic::write_atomic(&dir.join(name), &blob)?;
         written.push((name.to_string(), blob.len()));
         manifest.push((name.to_string(), blob));

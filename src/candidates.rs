@@ -25,8 +25,9 @@ pub enum Source {
     Spins { count: u32, docs: u32, share: f32 },
     /// A damaged form of a fixed expression or name.
     Expression { choices: u32 },
-    /// The reverse thesaurus, with the size of the candidate list.
-    Thesaurus { choices: u32 },
+    /// The reverse thesaurus: the candidate's share of the observed word's candidates when
+    /// each is weighted by 1 / (its fan-out), how a uniform spinner would pick.
+    Thesaurus { share: f32 },
 }
 
 impl Source {
@@ -138,8 +139,9 @@ pub fn candidates<'d>(words: &[SentWord], dicts: &'d Dictionaries) -> Vec<Vec<Ca
                 );
             }
             if end - i >= 2 {
-                let n = dicts.expressions.get(&key).count() as u32;
-                for e in dicts.expressions.get(&key) {
+                let found = expressions(&words[i..end], &key, dicts);
+                let n = found.len() as u32;
+                for e in found {
                     push(
                         &mut out[i],
                         dicts,
@@ -150,20 +152,89 @@ pub fn candidates<'d>(words: &[SentWord], dicts: &'d Dictionaries) -> Vec<Vec<Ca
                     );
                 }
             }
-            let n = dicts.thesaurus.get(&key).count() as u32;
-            for c in dicts.thesaurus.get(&key) {
+            let total: f32 = dicts
+                .thesaurus
+                .get_weighted(&key)
+                .map(|(_, fanout)| 1.0 / fanout.max(1) as f32)
+                .sum();
+            for (c, fanout) in dicts.thesaurus.get_weighted(&key) {
                 push(
                     &mut out[i],
                     dicts,
                     i,
                     end,
                     c,
-                    Source::Thesaurus { choices: n },
+                    Source::Thesaurus {
+                        share: 1.0 / fanout.max(1) as f32 / total,
+                    },
                 );
             }
         }
     }
     out
+}
+
+/// Spin-table originals tried per word when restoring an expression word by word.
+const EXPRESSION_WORD_OPTIONS: usize = 3;
+
+/// The expressions the phrase `key` (the words `ws`) is a damaged form of: listed variants
+/// from the expression index, and phrases that become an expression when some of their words
+/// are restored through the spin table ("Name of Obligation" -> "Call of Duty").
+fn expressions<'d>(ws: &[SentWord], key: &str, dicts: &'d Dictionaries) -> Vec<&'d str> {
+    let mut found: Vec<&'d str> = dicts
+        .expressions
+        .get(key)
+        .filter(|e| normalize(e) != key)
+        .collect();
+    let options: Vec<Vec<&str>> = ws
+        .iter()
+        .map(|w| {
+            let mut o = vec![w.norm.as_str()];
+            o.extend(
+                dicts
+                    .spins
+                    .get(&w.norm)
+                    .iter()
+                    .filter(|r| !r.original.contains(' '))
+                    .take(EXPRESSION_WORD_OPTIONS)
+                    .map(|r| r.original.as_str()),
+            );
+            o
+        })
+        .collect();
+    if options.iter().all(|o| o.len() == 1) {
+        return found;
+    }
+    let mut pick = vec![0usize; ws.len()];
+    let mut phrase = String::new();
+    loop {
+        // Advance the odometer; the all-zero reading (the phrase itself) is never tried.
+        let mut k = 0;
+        while k < pick.len() {
+            pick[k] += 1;
+            if pick[k] < options[k].len() {
+                break;
+            }
+            pick[k] = 0;
+            k += 1;
+        }
+        if k == pick.len() {
+            break;
+        }
+        phrase.clear();
+        for (w, &p) in options.iter().zip(&pick) {
+            if !phrase.is_empty() {
+                phrase.push(' ');
+            }
+            phrase.push_str(w[p]);
+        }
+        for e in dicts.expressions.get(&phrase) {
+            if !found.contains(&e) && normalize(e) != key {
+                found.push(e);
+            }
+        }
+    }
+    found
 }
 
 fn push<'d>(

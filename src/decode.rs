@@ -22,6 +22,11 @@ pub struct Tuning {
     pub expression_mass: f32,
     /// Weight of the language model against the channel prior.
     pub lm_weight: f32,
+    /// log10 penalty per word of difference between a thesaurus candidate and the words it
+    /// replaces, so that a shorter reading does not win just because it pays for fewer
+    /// probabilities ("of the essence" -> "important"). Spin-table rows carry their own
+    /// evidence and pay nothing.
+    pub length_penalty: f32,
 }
 
 impl Default for Tuning {
@@ -29,9 +34,10 @@ impl Default for Tuning {
         Tuning {
             beam: 12,
             oov_logprob: -5.0,
-            thesaurus_mass: 0.1,
-            expression_mass: 0.5,
+            thesaurus_mass: 0.03,
+            expression_mass: 0.02,
             lm_weight: 1.0,
+            length_penalty: 2.0,
         }
     }
 }
@@ -50,7 +56,10 @@ pub fn candidate_prior(c: &Candidate, rate: f32, t: &Tuning) -> f32 {
     match c.source {
         Source::Spins { share, .. } => rate * share,
         Source::Expression { choices } => rate * t.expression_mass / choices as f32,
-        Source::Thesaurus { choices } => rate * t.thesaurus_mass / choices as f32,
+        Source::Thesaurus { share } => {
+            let delta = (c.end - c.start).abs_diff(c.ids.len()) as i32;
+            rate * t.thesaurus_mass * share * 10f32.powi(-delta).powf(t.length_penalty)
+        }
     }
 }
 
@@ -92,7 +101,11 @@ impl Scorer<'_> {
                 h1,
                 Some(w),
             ),
-            None => (self.tuning.lm_weight * self.tuning.oov_logprob, None, None),
+            None => (
+                self.tuning.lm_weight * self.tuning.oov_logprob,
+                None,
+                None,
+            ),
         }
     }
 

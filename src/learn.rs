@@ -34,7 +34,8 @@ fn context(text: &str, ws: &[Word], r: std::ops::Range<usize>) -> String {
 }
 
 /// Learn proposals from `(spun, original)` text pairs. Pure insertions/deletions and edits
-/// touching numbers are left out; rows are sorted by spun phrase, then original.
+/// between two numbers are left out ("12 months" -> "year" stays); rows are sorted by spun
+/// phrase, then original.
 pub fn learn(pairs: &[(String, String)]) -> Vec<Proposal> {
     let mut rows: BTreeMap<(String, String), Proposal> = BTreeMap::new();
     for (spun_text, orig_text) in pairs {
@@ -47,7 +48,8 @@ pub fn learn(pairs: &[(String, String)]) -> Vec<Proposal> {
             }
             let s = phrase(&spun, e.spun.clone());
             let o = phrase(&orig, e.orig.clone());
-            if s == o || s.bytes().chain(o.bytes()).any(|b| b.is_ascii_digit()) {
+            let digits = |x: &str| x.bytes().any(|b| b.is_ascii_digit());
+            if s == o || (digits(&s) && digits(&o)) {
                 continue;
             }
             let key = (s.clone(), o.clone());

@@ -3,14 +3,15 @@
 //! (observed word -> candidate originals) and the expression index (damaged variant ->
 //! expression) are both of this shape.
 //!
-//! Blob layout (little-endian): magic `UNSPNIX1`, `u32 n_strings`, `u32 n_ids`, `u32 fst_len`,
-//! `(n_strings + 1) x u32` string offsets, the string bytes, `n_ids x u32` ids, the fst bytes.
-//! An fst value packs `(first_id_index << 8) | count`.
+//! Blob layout (little-endian): magic `UNSPNIX2`, `u32 n_strings`, `u32 n_ids`, `u32 fst_len`,
+//! `(n_strings + 1) x u32` string offsets, the string bytes, `n_ids x u32` ids, `n_ids x u32`
+//! weights (one per list entry), the fst bytes. An fst value packs
+//! `(first_id_index << 8) | count`.
 
 use fst::{IntoStreamer, Map, MapBuilder, Streamer};
 use std::collections::BTreeMap;
 
-const MAGIC: &[u8; 8] = b"UNSPNIX1";
+const MAGIC: &[u8; 8] = b"UNSPNIX2";
 const MAX_LIST: usize = 255;
 
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +30,7 @@ pub struct PhraseIndex {
     offsets: &'static [u8],
     strings: &'static [u8],
     ids: &'static [u8],
+    weights: &'static [u8],
 }
 
 fn u32_at(b: &[u8], i: usize) -> u32 {
@@ -51,7 +53,8 @@ impl PhraseIndex {
         let offsets = &b[off_start..off_end];
         let str_len = u32_at(offsets, 4 * n_strings) as usize;
         let ids_start = off_end + str_len;
-        let fst_start = ids_start + 4 * n_ids;
+        let weights_start = ids_start + 4 * n_ids;
+        let fst_start = weights_start + 4 * n_ids;
         if b.len() != fst_start + fst_len {
             return Err(IndexError::Truncated);
         }
@@ -59,7 +62,8 @@ impl PhraseIndex {
             map: Map::new(&b[fst_start..])?,
             offsets,
             strings: &b[off_end..ids_start],
-            ids: &b[ids_start..fst_start],
+            ids: &b[ids_start..weights_start],
+            weights: &b[weights_start..fst_start],
         })
     }
 
@@ -68,6 +72,18 @@ impl PhraseIndex {
         let v = self.map.get(phrase).unwrap_or(0);
         let (first, count) = ((v >> 8) as usize, (v & 0xff) as usize);
         (first..first + count).map(move |i| self.string(u32_at(self.ids, 4 * i) as usize))
+    }
+
+    /// The entries under `phrase` with their weights.
+    pub fn get_weighted(&self, phrase: &str) -> impl Iterator<Item = (&'static str, u32)> + '_ {
+        let v = self.map.get(phrase).unwrap_or(0);
+        let (first, count) = ((v >> 8) as usize, (v & 0xff) as usize);
+        (first..first + count).map(move |i| {
+            (
+                self.string(u32_at(self.ids, 4 * i) as usize),
+                u32_at(self.weights, 4 * i),
+            )
+        })
     }
 
     pub fn contains(&self, phrase: &str) -> bool {
@@ -111,12 +127,21 @@ impl PhraseIndex {
     }
 }
 
-/// Build the blob for `keys -> lists`; lists keep their order, are cut at 255 entries, and
-/// equal strings share one table slot. Deterministic for equal input.
+/// Build the blob for `keys -> lists` with every weight 0.
 pub fn build(entries: &BTreeMap<String, Vec<String>>) -> Vec<u8> {
+    let weighted: BTreeMap<String, Vec<(String, u32)>> = entries
+        .iter()
+        .map(|(k, v)| (k.clone(), v.iter().map(|s| (s.clone(), 0)).collect()))
+        .collect();
+    build_weighted(&weighted)
+}
+
+/// Build the blob for `keys -> (entry, weight) lists`; lists keep their order, are cut at 255
+/// entries, and equal strings share one table slot. Deterministic for equal input.
+pub fn build_weighted(entries: &BTreeMap<String, Vec<(String, u32)>>) -> Vec<u8> {
     let mut table: BTreeMap<&str, u32> = BTreeMap::new();
     for list in entries.values() {
-        for s in list.iter().take(MAX_LIST) {
+        for (s, _) in list.iter().take(MAX_LIST) {
             table.insert(s, 0);
         }
     }
@@ -128,6 +153,7 @@ pub fn build(entries: &BTreeMap<String, Vec<String>>) -> Vec<u8> {
         offsets.push(strings.len() as u32);
     }
     let mut ids: Vec<u32> = Vec::new();
+    let mut weights: Vec<u32> = Vec::new();
     let mut fst = MapBuilder::memory();
     for (k, list) in entries {
         if list.is_empty() {
@@ -135,7 +161,8 @@ pub fn build(entries: &BTreeMap<String, Vec<String>>) -> Vec<u8> {
         }
         let first = ids.len() as u64;
         let n = list.len().min(MAX_LIST);
-        ids.extend(list.iter().take(n).map(|s| table[s.as_str()]));
+        ids.extend(list.iter().take(n).map(|(s, _)| table[s.as_str()]));
+        weights.extend(list.iter().take(n).map(|(_, w)| *w));
         fst.insert(k, (first << 8) | n as u64)
             .expect("keys are sorted and unique");
     }
@@ -152,6 +179,9 @@ pub fn build(entries: &BTreeMap<String, Vec<String>>) -> Vec<u8> {
     out.extend_from_slice(&strings);
     for id in ids {
         out.extend_from_slice(&id.to_le_bytes());
+    }
+    for w in weights {
+        out.extend_from_slice(&w.to_le_bytes());
     }
     out.extend_from_slice(&fst);
     out
@@ -183,5 +213,10 @@ mod tests {
         assert!(ix.has_longer("fact"));
         assert!(!ix.has_longer("social"));
         assert_eq!(build(&m), build(&m));
+        let mut w = BTreeMap::new();
+        w.insert("firm".to_string(), vec![("company".to_string(), 7), ("business".to_string(), 3)]);
+        let blob: &'static [u8] = Box::leak(build_weighted(&w).into_boxed_slice());
+        let ix = PhraseIndex::from_bytes(blob).unwrap();
+        assert_eq!(ix.get_weighted("firm").collect::<Vec<_>>(), vec![("company", 7), ("business", 3)]);
     }
 }

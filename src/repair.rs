@@ -64,8 +64,8 @@ impl SpinEvidence {
     }
 }
 
-const SCORE_SLOPE: f32 = 1.2;
-const SCORE_MIDPOINT: f32 = 5.0;
+const SCORE_SLOPE: f32 = 1.0;
+const SCORE_MIDPOINT: f32 = 1.5;
 
 /// One candidate as the decoder saw it, for `explain`.
 #[derive(Debug, Clone, Serialize)]
