@@ -154,6 +154,7 @@ fn main() {
             match k {
                 "thesaurus_mass" => t.thesaurus_mass = v,
                 "expression_mass" => t.expression_mass = v,
+                "expression_spins_mass" => t.expression_spins_mass = v,
                 "lm_weight" => t.lm_weight = v,
                 "length_penalty" => t.length_penalty = v,
                 "oov_logprob" => t.oov_logprob = v,

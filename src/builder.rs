@@ -182,7 +182,10 @@ pub fn commonness(lm: &LanguageModel, term: &str) -> f32 {
 /// The reverse thesaurus: observed form -> the most common candidate originals, each with
 /// its fan-out (how many forms it links to): a spinner picking any synonym of an original
 /// produces a given one with probability about 1/fan-out.
-pub fn thesaurus(forms: &HashMap<String, BTreeSet<String>>, lm: &LanguageModel) -> BTreeMap<String, Vec<(String, u32)>> {
+pub fn thesaurus(
+    forms: &HashMap<String, BTreeSet<String>>,
+    lm: &LanguageModel,
+) -> BTreeMap<String, Vec<(String, u32)>> {
     let mut out = BTreeMap::new();
     for (k, cands) in forms {
         let mut c: Vec<(f32, &String)> = cands

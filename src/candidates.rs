@@ -23,8 +23,9 @@ pub struct SentWord {
 pub enum Source {
     /// The curated spin table, with the row's count and number of documents.
     Spins { count: u32, docs: u32, share: f32 },
-    /// A damaged form of a fixed expression or name.
-    Expression { choices: u32 },
+    /// A damaged form of a fixed expression or name: listed as a thesaurus variant in the
+    /// expression index, or (`via_spins`) one whose words the spin table restores.
+    Expression { choices: u32, via_spins: bool },
     /// The reverse thesaurus: the candidate's share of the observed word's candidates when
     /// each is weighted by 1 / (its fan-out), how a uniform spinner would pick.
     Thesaurus { share: f32 },
@@ -141,14 +142,17 @@ pub fn candidates<'d>(words: &[SentWord], dicts: &'d Dictionaries) -> Vec<Vec<Ca
             if end - i >= 2 {
                 let found = expressions(&words[i..end], &key, dicts);
                 let n = found.len() as u32;
-                for e in found {
+                for (e, via_spins) in found {
                     push(
                         &mut out[i],
                         dicts,
                         i,
                         end,
                         e,
-                        Source::Expression { choices: n },
+                        Source::Expression {
+                            choices: n,
+                            via_spins,
+                        },
                     );
                 }
             }
@@ -180,11 +184,12 @@ const EXPRESSION_WORD_OPTIONS: usize = 3;
 /// The expressions the phrase `key` (the words `ws`) is a damaged form of: listed variants
 /// from the expression index, and phrases that become an expression when some of their words
 /// are restored through the spin table ("Name of Obligation" -> "Call of Duty").
-fn expressions<'d>(ws: &[SentWord], key: &str, dicts: &'d Dictionaries) -> Vec<&'d str> {
-    let mut found: Vec<&'d str> = dicts
+fn expressions<'d>(ws: &[SentWord], key: &str, dicts: &'d Dictionaries) -> Vec<(&'d str, bool)> {
+    let mut found: Vec<(&'d str, bool)> = dicts
         .expressions
         .get(key)
         .filter(|e| normalize(e) != key)
+        .map(|e| (e, false))
         .collect();
     let options: Vec<Vec<&str>> = ws
         .iter()
@@ -229,8 +234,8 @@ fn expressions<'d>(ws: &[SentWord], key: &str, dicts: &'d Dictionaries) -> Vec<&
             phrase.push_str(w[p]);
         }
         for e in dicts.expressions.get(&phrase) {
-            if !found.contains(&e) && normalize(e) != key {
-                found.push(e);
+            if !found.iter().any(|f| f.0 == e) && normalize(e) != key {
+                found.push((e, true));
             }
         }
     }

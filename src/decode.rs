@@ -18,8 +18,11 @@ pub struct Tuning {
     /// Chance, in a fully spun document, that a word with thesaurus candidates was spun into
     /// it by a substitution the spin table does not know (shared by its candidates).
     pub thesaurus_mass: f32,
-    /// Chance, in a fully spun document, that a damaged form of a fixed expression is one.
+    /// Chance, in a fully spun document, that a thesaurus variant of a fixed expression is
+    /// a damaged form of it.
     pub expression_mass: f32,
+    /// The same for a phrase that the spin table turns into a known expression word by word.
+    pub expression_spins_mass: f32,
     /// Weight of the language model against the channel prior.
     pub lm_weight: f32,
     /// log10 penalty per word of difference between a thesaurus candidate and the words it
@@ -36,7 +39,8 @@ impl Default for Tuning {
             oov_logprob: -5.0,
             thesaurus_mass: 0.03,
             expression_mass: 0.02,
-            lm_weight: 1.0,
+            expression_spins_mass: 0.1,
+            lm_weight: 0.7,
             length_penalty: 2.0,
         }
     }
@@ -55,7 +59,14 @@ pub struct Segment {
 pub fn candidate_prior(c: &Candidate, rate: f32, t: &Tuning) -> f32 {
     match c.source {
         Source::Spins { share, .. } => rate * share,
-        Source::Expression { choices } => rate * t.expression_mass / choices as f32,
+        Source::Expression { choices, via_spins } => {
+            let mass = if via_spins {
+                t.expression_spins_mass
+            } else {
+                t.expression_mass
+            };
+            rate * mass / choices as f32
+        }
         Source::Thesaurus { share } => {
             let delta = (c.end - c.start).abs_diff(c.ids.len()) as i32;
             rate * t.thesaurus_mass * share * 10f32.powi(-delta).powf(t.length_penalty)
@@ -101,11 +112,7 @@ impl Scorer<'_> {
                 h1,
                 Some(w),
             ),
-            None => (
-                self.tuning.lm_weight * self.tuning.oov_logprob,
-                None,
-                None,
-            ),
+            None => (self.tuning.lm_weight * self.tuning.oov_logprob, None, None),
         }
     }
 

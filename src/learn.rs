@@ -33,6 +33,22 @@ fn context(text: &str, ws: &[Word], r: std::ops::Range<usize>) -> String {
         .join(" ")
 }
 
+/// A stretch of n words replaced by n words is read as n one-word edits ("information
+/// convention" -> "news conference" teaches "information" -> "news" and "convention" ->
+/// "conference"), except where that would keep a word as itself.
+fn split_parallel(e: crate::align::Edit) -> Vec<crate::align::Edit> {
+    let n = e.spun.len();
+    if n < 2 || n != e.orig.len() {
+        return vec![e];
+    }
+    (0..n)
+        .map(|k| crate::align::Edit {
+            spun: e.spun.start + k..e.spun.start + k + 1,
+            orig: e.orig.start + k..e.orig.start + k + 1,
+        })
+        .collect()
+}
+
 /// Learn proposals from `(spun, original)` text pairs. Pure insertions/deletions and edits
 /// between two numbers are left out ("12 months" -> "year" stays); rows are sorted by spun
 /// phrase, then original.
@@ -42,7 +58,7 @@ pub fn learn(pairs: &[(String, String)]) -> Vec<Proposal> {
         let spun = words(spun_text);
         let orig = words(orig_text);
         let mut seen_here = std::collections::HashSet::new();
-        for e in align(&spun, &orig) {
+        for e in align(&spun, &orig).into_iter().flat_map(split_parallel) {
             if e.spun.is_empty() || e.orig.is_empty() {
                 continue;
             }
@@ -162,6 +178,18 @@ mod tests {
         assert_eq!(
             (said.original.as_str(), said.count, said.docs, said.kept),
             ("said", 3, 2, 0)
+        );
+        let two = learn(&[(
+            "at a information convention today".to_string(),
+            "at a news conference today".to_string(),
+        )]);
+        let pairs_learned: Vec<(&str, &str)> = two
+            .iter()
+            .map(|r| (r.spun.as_str(), r.original.as_str()))
+            .collect();
+        assert_eq!(
+            pairs_learned,
+            vec![("convention", "conference"), ("information", "news")]
         );
         let firm = rows.iter().find(|r| r.spun == "firm").unwrap();
         assert_eq!(

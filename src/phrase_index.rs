@@ -214,9 +214,15 @@ mod tests {
         assert!(!ix.has_longer("social"));
         assert_eq!(build(&m), build(&m));
         let mut w = BTreeMap::new();
-        w.insert("firm".to_string(), vec![("company".to_string(), 7), ("business".to_string(), 3)]);
+        w.insert(
+            "firm".to_string(),
+            vec![("company".to_string(), 7), ("business".to_string(), 3)],
+        );
         let blob: &'static [u8] = Box::leak(build_weighted(&w).into_boxed_slice());
         let ix = PhraseIndex::from_bytes(blob).unwrap();
-        assert_eq!(ix.get_weighted("firm").collect::<Vec<_>>(), vec![("company", 7), ("business", 3)]);
+        assert_eq!(
+            ix.get_weighted("firm").collect::<Vec<_>>(),
+            vec![("company", 7), ("business", 3)]
+        );
     }
 }

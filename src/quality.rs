@@ -133,7 +133,13 @@ pub fn score_pair_with_notes(
             if orig_vs_fixed[i..j].iter().all(|x| *x == Some(true)) {
                 score.restored += 1;
             } else {
-                notes.missed.push(o[i..j].join(" "));
+                let spun_side = crate::align::align(&sw, &ow)
+                    .into_iter()
+                    .find(|e| e.orig.start <= i && i < e.orig.end.max(e.orig.start + 1))
+                    .map_or(String::new(), |e| s[e.spun].join(" "));
+                notes
+                    .missed
+                    .push(format!("{spun_side} => {}", o[i..j].join(" ")));
             }
             i = j;
         } else {
