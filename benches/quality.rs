@@ -20,6 +20,9 @@ fn read_dir_sorted(dir: &Path, suffix: &str) -> Vec<PathBuf> {
 
 struct Pair {
     id: String,
+    /// From a `pairs/` folder: the spin table was learned from it, so its leave-one-out
+    /// figures remove what it taught. Other pairs (e.g. the seeds) are held out already.
+    training: bool,
     spun: String,
     orig: String,
 }
@@ -32,7 +35,7 @@ fn leave_one_out(table: &SpinTable, pairs: &[Pair], skip: usize) -> SpinTable {
         pairs
             .iter()
             .enumerate()
-            .filter(|(i, _)| keep(*i))
+            .filter(|(i, p)| p.training && keep(*i))
             .map(|(_, p)| (p.spun.clone(), p.orig.clone()))
             .collect()
     };
@@ -104,44 +107,67 @@ fn table_rows(t: &SpinTable) -> Vec<(String, String, u32, u32)> {
     out
 }
 
+/// Pairs (`X.spun.txt` with `X.orig.txt` or `X.reference.txt`) and clean texts (any other
+/// `.txt`) in each folder and its `pairs/` and `clean/` subfolders.
+fn read_corpus(dirs: &[PathBuf]) -> (Vec<Pair>, Vec<(String, String)>) {
+    let mut pairs = Vec::new();
+    let mut clean = Vec::new();
+    for d in dirs {
+        for sub in [d.clone(), d.join("pairs"), d.join("clean")] {
+            for p in read_dir_sorted(&sub, ".txt") {
+                let name = p.to_string_lossy().to_string();
+                if let Some(stem) = name.strip_suffix(".spun.txt") {
+                    let orig = [".orig.txt", ".reference.txt"]
+                        .iter()
+                        .map(|x| PathBuf::from(format!("{stem}{x}")))
+                        .find(|o| o.exists());
+                    let (Some(orig), Ok(spun)) = (orig, std::fs::read_to_string(&p)) else {
+                        continue;
+                    };
+                    let Ok(orig) = std::fs::read_to_string(orig) else {
+                        continue;
+                    };
+                    let id = Path::new(stem)
+                        .file_name()
+                        .map_or(String::new(), |f| f.to_string_lossy().to_string());
+                    let training = sub.ends_with("pairs");
+                    pairs.push(Pair {
+                        id,
+                        spun,
+                        orig,
+                        training,
+                    });
+                } else if !name.ends_with(".orig.txt") && !name.ends_with(".reference.txt") {
+                    if let Ok(t) = std::fs::read_to_string(&p) {
+                        clean.push((name, t));
+                    }
+                }
+            }
+        }
+    }
+    (pairs, clean)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .collect();
-    let corpus = PathBuf::from(
-        args.first()
-            .cloned()
-            .unwrap_or_else(|| "../shared/corpus".into()),
-    );
-    let mut clean_dirs = vec![corpus.join("clean")];
-    clean_dirs.extend(args.iter().skip(1).map(PathBuf::from));
-    let pairs: Vec<Pair> = read_dir_sorted(&corpus.join("pairs"), ".spun.txt")
-        .into_iter()
-        .filter_map(|p| {
-            let orig = PathBuf::from(p.to_string_lossy().replace(".spun.txt", ".orig.txt"));
-            Some(Pair {
-                id: p.file_name()?.to_string_lossy().replace(".spun.txt", ""),
-                spun: std::fs::read_to_string(&p).ok()?,
-                orig: std::fs::read_to_string(orig).ok()?,
-            })
-        })
-        .collect();
+    let dirs: Vec<PathBuf> = if args.is_empty() {
+        vec![PathBuf::from("../shared/corpus")]
+    } else {
+        args.iter().map(PathBuf::from).collect()
+    };
+    let (pairs, clean) = read_corpus(&dirs);
     if pairs.is_empty() {
-        eprintln!(
-            "no pairs under {}/pairs: pass the corpus folder as the first argument",
-            corpus.display()
-        );
+        eprintln!("no NNN.spun.txt pairs under {dirs:?} (or their pairs/ folders): pass corpus folders as arguments");
         std::process::exit(1);
     }
-    let clean: Vec<(String, String)> = clean_dirs
+    let corpus = dirs
         .iter()
-        .flat_map(|d| read_dir_sorted(d, ".txt"))
-        .filter(|p| {
-            !p.to_string_lossy().contains(".spun.") && !p.to_string_lossy().contains(".reference.")
-        })
-        .filter_map(|p| Some((p.display().to_string(), std::fs::read_to_string(&p).ok()?)))
-        .collect();
+        .map(|d| d.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
 
     let dicts = Dictionaries::embedded();
     let mut repairer = Repairer::new(dicts);
@@ -155,6 +181,7 @@ fn main() {
                 "thesaurus_mass" => t.thesaurus_mass = v,
                 "expression_mass" => t.expression_mass = v,
                 "expression_spins_mass" => t.expression_spins_mass = v,
+                "name_mass" => t.name_mass = v,
                 "lm_weight" => t.lm_weight = v,
                 "length_penalty" => t.length_penalty = v,
                 "oov_logprob" => t.oov_logprob = v,
@@ -169,7 +196,7 @@ fn main() {
         "unspin quality benchmark: {} pairs, {} clean texts from {}",
         pairs.len(),
         clean.len(),
-        corpus.display()
+        corpus
     );
     println!();
     println!(
@@ -184,8 +211,11 @@ fn main() {
         let report = repairer.repair(&p.spun);
         let s = score_pair(&p.spun, &p.orig, &report);
         let verbose = std::env::var_os("UNSPIN_VERBOSE").is_some();
-        let mut loo_dicts = Dictionaries::with_spins(leave_one_out(&dicts.spins, &pairs, i));
-        loo_dicts.evidence = evidence_without(p);
+        let mut loo_dicts = Dictionaries::with_spins(dicts.spins.clone());
+        if p.training {
+            loo_dicts = Dictionaries::with_spins(leave_one_out(&dicts.spins, &pairs, i));
+            loo_dicts.evidence = evidence_without(p);
+        }
         let mut loo = Repairer::new(&loo_dicts);
         loo.settings = settings;
         let loo_report = loo.repair(&p.spun);

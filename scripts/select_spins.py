@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Select spin-table rows from `unspin dict learn` output (the review step, made repeatable).
 
-Keeps a proposed row when it was seen in two or more documents, or when the thesaurus links
+Adds the hand-written rows of dictionaries/spins-curated.tsv. Keeps a proposed row when it was seen in two or more documents, or when the thesaurus links
 the two phrases; drops swaps between two very common function words (editorial noise of the
 alignment, e.g. "on"/"at"), numbers, and rows listed in dictionaries/spins-rejected.tsv.
 Usage: unspin dict learn --pairs DIR [--pairs DIR2] | scripts/select_spins.py > dictionaries/spins.tsv
@@ -34,6 +34,14 @@ for line in sys.stdin:
         continue
     if int(docs) >= 2 or linked == "linked":
         rows.append((spun, orig, count, docs, kept, example))
+cur_path = os.path.join(here, "..", "dictionaries", "spins-curated.tsv")
+have = {(r[0], r[1]) for r in rows}
+for line in open(cur_path, encoding="utf-8"):
+    if line.startswith("#") or not line.strip():
+        continue
+    f = tuple(line.rstrip("\n").split("\t"))
+    if (f[0], f[1]) not in have:
+        rows.append(f)
 rows.sort(key=lambda r: (r[0], r[1]))
 print("# spun\toriginal\tcount\tdocs\tkept\texample")
 for r in rows:

@@ -231,14 +231,15 @@ const VARIANT_MAX_COHESION: f32 = -3.0;
 /// WordNet expressions are kept when the language model sees them as a collocation.
 const EXPRESSION_MIN_COHESION: f32 = -2.0;
 
-/// The expression index: damaged variant -> expression(s). `curated` rows (names, offices)
+/// The expression index: damaged variant -> expression(s), weighted 1 for a curated name and
+/// 0 for a WordNet collocation; every expression is also listed under itself. `curated` rows (names, offices)
 /// get one- and two-word variants; WordNet's collocations get one-word variants.
 pub fn expressions(
     curated: &[String],
     morph_wordnet: &Path,
     forms: &HashMap<String, BTreeSet<String>>,
     lm: &LanguageModel,
-) -> Result<BTreeMap<String, Vec<String>>> {
+) -> Result<BTreeMap<String, Vec<(String, u32)>>> {
     let mut exprs: BTreeMap<String, (String, bool)> = BTreeMap::new();
     for e in curated {
         exprs.insert(e.to_lowercase(), (e.clone(), true));
@@ -265,7 +266,8 @@ pub fn expressions(
         }
     }
     let no_syn = BTreeSet::new();
-    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    // variant -> expression -> 1 for a curated name, 0 for a WordNet collocation.
+    let mut out: BTreeMap<String, BTreeMap<String, u32>> = BTreeMap::new();
     for (key, (display, curated)) in &exprs {
         let words: Vec<&str> = key.split(' ').collect();
         if words.len() < 2 {
@@ -273,7 +275,9 @@ pub fn expressions(
         }
         // Each expression is listed under itself too, so the repairer can ask whether a
         // phrase with its spun words restored is a known expression.
-        out.entry(key.clone()).or_default().insert(display.clone());
+        out.entry(key.clone())
+            .or_default()
+            .insert(display.clone(), u32::from(*curated));
         let base = inner_logprob(lm, &words);
         let syns: Vec<Vec<&str>> = words
             .iter()
@@ -301,8 +305,16 @@ pub fn expressions(
             }
             let vw: Vec<&str> = v.split(' ').collect();
             let lp = inner_logprob(lm, &vw);
-            if base - lp >= VARIANT_MIN_LOSS || lp / (vw.len() - 1) as f32 <= VARIANT_MAX_COHESION {
-                out.entry(v).or_default().insert(display.clone());
+            // A curated name of three words or more is its own evidence: no ordinary phrase
+            // reads "coalition of the prepared".
+            let long_name = *curated && vw.len() >= 3;
+            if long_name
+                || base - lp >= VARIANT_MIN_LOSS
+                || lp / (vw.len() - 1) as f32 <= VARIANT_MAX_COHESION
+            {
+                out.entry(v)
+                    .or_default()
+                    .insert(display.clone(), u32::from(*curated));
             }
         };
         for i in 0..words.len() {
@@ -372,7 +384,7 @@ pub fn build_all(src: &Sources, dir: &Path, lm: &LanguageModel) -> Result<Vec<(S
     ));
     for (name, blob) in [
         ("thesaurus.idx", phrase_index::build_weighted(&thes)),
-        ("expressions.idx", phrase_index::build(&exprs)),
+        ("expressions.idx", phrase_index::build_weighted(&exprs)),
     ] {
         crate::atomic::write_atomic(&dir.join(name), &blob)?;
         written.push((name.to_string(), blob.len()));

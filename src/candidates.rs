@@ -23,9 +23,8 @@ pub struct SentWord {
 pub enum Source {
     /// The curated spin table, with the row's count and number of documents.
     Spins { count: u32, docs: u32, share: f32 },
-    /// A damaged form of a fixed expression or name: listed as a thesaurus variant in the
-    /// expression index, or (`via_spins`) one whose words the spin table restores.
-    Expression { choices: u32, via_spins: bool },
+    /// A damaged form of a fixed expression or name, with how it was recognised.
+    Expression { choices: u32, via: ExpressionVia },
     /// The reverse thesaurus: the candidate's share of the observed word's candidates when
     /// each is weighted by 1 / (its fan-out), how a uniform spinner would pick.
     Thesaurus { share: f32 },
@@ -39,6 +38,17 @@ impl Source {
             Source::Thesaurus { .. } => "thesaurus",
         }
     }
+}
+
+/// How a damaged expression was recognised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpressionVia {
+    /// A thesaurus variant of a WordNet collocation, listed in the expression index.
+    Collocation,
+    /// A thesaurus variant of a curated name or office.
+    Name,
+    /// Its words restored through the spin table give a known expression.
+    SpinTable,
 }
 
 /// One proposed original for the words `start..end` of a sentence.
@@ -142,17 +152,14 @@ pub fn candidates<'d>(words: &[SentWord], dicts: &'d Dictionaries) -> Vec<Vec<Ca
             if end - i >= 2 {
                 let found = expressions(&words[i..end], &key, dicts);
                 let n = found.len() as u32;
-                for (e, via_spins) in found {
+                for (e, via) in found {
                     push(
                         &mut out[i],
                         dicts,
                         i,
                         end,
                         e,
-                        Source::Expression {
-                            choices: n,
-                            via_spins,
-                        },
+                        Source::Expression { choices: n, via },
                     );
                 }
             }
@@ -178,18 +185,43 @@ pub fn candidates<'d>(words: &[SentWord], dicts: &'d Dictionaries) -> Vec<Vec<Ca
     out
 }
 
+/// The candidates the dictionaries give for a whole phrase (as `dict lookup` shows them).
+pub fn whole_phrase<'d>(phrase: &str, dicts: &'d Dictionaries) -> Vec<Candidate<'d>> {
+    let tokens = crate::tokens::tokenize(phrase);
+    let words: Vec<SentWord> = sentences(phrase, &tokens, dicts)
+        .into_iter()
+        .flatten()
+        .collect();
+    let n = words.len();
+    match candidates(&words, dicts).into_iter().next() {
+        Some(list) => list.into_iter().filter(|c| c.end == n).collect(),
+        None => Vec::new(),
+    }
+}
+
 /// Spin-table originals tried per word when restoring an expression word by word.
 const EXPRESSION_WORD_OPTIONS: usize = 3;
 
 /// The expressions the phrase `key` (the words `ws`) is a damaged form of: listed variants
 /// from the expression index, and phrases that become an expression when some of their words
 /// are restored through the spin table ("Name of Obligation" -> "Call of Duty").
-fn expressions<'d>(ws: &[SentWord], key: &str, dicts: &'d Dictionaries) -> Vec<(&'d str, bool)> {
-    let mut found: Vec<(&'d str, bool)> = dicts
+fn expressions<'d>(
+    ws: &[SentWord],
+    key: &str,
+    dicts: &'d Dictionaries,
+) -> Vec<(&'d str, ExpressionVia)> {
+    let mut found: Vec<(&'d str, ExpressionVia)> = dicts
         .expressions
-        .get(key)
-        .filter(|e| normalize(e) != key)
-        .map(|e| (e, false))
+        .get_weighted(key)
+        .filter(|(e, _)| normalize(e) != key)
+        .map(|(e, curated)| {
+            let via = if curated > 0 {
+                ExpressionVia::Name
+            } else {
+                ExpressionVia::Collocation
+            };
+            (e, via)
+        })
         .collect();
     let options: Vec<Vec<&str>> = ws
         .iter()
@@ -235,7 +267,7 @@ fn expressions<'d>(ws: &[SentWord], key: &str, dicts: &'d Dictionaries) -> Vec<(
         }
         for e in dicts.expressions.get(&phrase) {
             if !found.iter().any(|f| f.0 == e) && normalize(e) != key {
-                found.push((e, true));
+                found.push((e, ExpressionVia::SpinTable));
             }
         }
     }

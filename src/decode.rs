@@ -3,7 +3,7 @@
 //! plus a channel prior P(observed | original) scaled by the document's spin rate. Later
 //! words score every choice, so the decision sees context on both sides.
 
-use crate::candidates::{Candidate, SentWord, Source};
+use crate::candidates::{Candidate, ExpressionVia, SentWord, Source};
 use crate::dictionaries::Dictionaries;
 use crate::lm::WordId;
 
@@ -21,6 +21,8 @@ pub struct Tuning {
     /// Chance, in a fully spun document, that a thesaurus variant of a fixed expression is
     /// a damaged form of it.
     pub expression_mass: f32,
+    /// The same for a thesaurus variant of a curated name or office ("Fact Social").
+    pub name_mass: f32,
     /// The same for a phrase that the spin table turns into a known expression word by word.
     pub expression_spins_mass: f32,
     /// Weight of the language model against the channel prior.
@@ -39,6 +41,7 @@ impl Default for Tuning {
             oov_logprob: -5.0,
             thesaurus_mass: 0.03,
             expression_mass: 0.02,
+            name_mass: 0.3,
             expression_spins_mass: 0.1,
             lm_weight: 0.7,
             length_penalty: 2.0,
@@ -59,11 +62,11 @@ pub struct Segment {
 pub fn candidate_prior(c: &Candidate, rate: f32, t: &Tuning) -> f32 {
     match c.source {
         Source::Spins { share, .. } => rate * share,
-        Source::Expression { choices, via_spins } => {
-            let mass = if via_spins {
-                t.expression_spins_mass
-            } else {
-                t.expression_mass
+        Source::Expression { choices, via } => {
+            let mass = match via {
+                ExpressionVia::Collocation => t.expression_mass,
+                ExpressionVia::Name => t.name_mass,
+                ExpressionVia::SpinTable => t.expression_spins_mass,
             };
             rate * mass / choices as f32
         }
@@ -94,12 +97,24 @@ struct Hyp {
 
 /// Scores words into the language model state.
 pub struct Scorer<'a> {
-    pub dicts: &'a Dictionaries,
-    pub tuning: Tuning,
-    pub rate: f32,
+    dicts: &'a Dictionaries,
+    tuning: Tuning,
+    rate: f32,
+    /// Language-model ids of "a" and "an".
+    articles: Option<(WordId, WordId)>,
 }
 
-impl Scorer<'_> {
+impl<'a> Scorer<'a> {
+    pub fn new(dicts: &'a Dictionaries, tuning: Tuning, rate: f32) -> Scorer<'a> {
+        let articles = dicts.lm.word_id("a").zip(dicts.lm.word_id("an"));
+        Scorer {
+            dicts,
+            tuning,
+            rate,
+            articles,
+        }
+    }
+
     fn emit(
         &self,
         h2: Option<WordId>,
@@ -107,11 +122,24 @@ impl Scorer<'_> {
         w: Option<WordId>,
     ) -> (f32, Option<WordId>, Option<WordId>) {
         match w {
-            Some(w) => (
-                self.tuning.lm_weight * self.dicts.lm.logprob(h2.filter(|_| h1.is_some()), h1, w),
-                h1,
-                Some(w),
-            ),
+            Some(w) => {
+                // "a" and "an" read as "a" (so a/an agreement never decides a repair); the word
+                // after one is scored after the article it would take.
+                let lm = self.dicts.lm;
+                let h1_scored = match (h1, self.articles) {
+                    (Some(a), Some((a_id, an_id)))
+                        if a == a_id && crate::tokens::wants_an(lm.word(w)) =>
+                    {
+                        Some(an_id)
+                    }
+                    _ => h1,
+                };
+                (
+                    self.tuning.lm_weight * lm.logprob(h2.filter(|_| h1.is_some()), h1_scored, w),
+                    h1,
+                    Some(w),
+                )
+            }
             None => (self.tuning.lm_weight * self.tuning.oov_logprob, None, None),
         }
     }

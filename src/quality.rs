@@ -51,7 +51,7 @@ impl PairScore {
 /// `Some(equal)` with whether it is aligned to an identical word.
 fn word_status(a: &[&str], b: &[&str]) -> Vec<Option<bool>> {
     let mut st = vec![None; a.len()];
-    for op in capture_diff_slices(Algorithm::Patience, a, b) {
+    for op in capture_diff_slices(Algorithm::Myers, a, b) {
         match op {
             DiffOp::Equal { old_index, len, .. } => st[old_index..old_index + len].fill(Some(true)),
             DiffOp::Delete {

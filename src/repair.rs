@@ -130,11 +130,7 @@ impl<'d> Repairer<'d> {
     }
 
     fn scorer(&self, rate: f32) -> Scorer<'_> {
-        Scorer {
-            dicts: self.dicts,
-            tuning: self.settings.tuning,
-            rate,
-        }
+        Scorer::new(self.dicts, self.settings.tuning, rate)
     }
 
     /// Find the repairs of `text`.
@@ -391,15 +387,6 @@ pub fn match_case(template: &str, replacement: &str) -> String {
         .join(" ")
 }
 
-fn wants_an(word: &str) -> bool {
-    let w = word.to_lowercase();
-    let vowel = w.starts_with(['a', 'e', 'i', 'o', 'u']);
-    let exceptions_consonant = ["uni", "use", "usu", "one", "once", "eu", "ur"];
-    let exceptions_vowel = ["hour", "honest", "honor", "honour", "heir"];
-    (vowel && !exceptions_consonant.iter().any(|p| w.starts_with(p)))
-        || exceptions_vowel.iter().any(|p| w.starts_with(p))
-}
-
 /// When a repair follows "a"/"an", make the article agree with the restored word by taking
 /// the article into the repair.
 fn fix_article(text: &str, r: &mut Repair) {
@@ -418,7 +405,7 @@ fn fix_article(text: &str, r: &mut Repair) {
     let Some(first_word) = r.replacement().split(' ').next() else {
         return;
     };
-    let want_an = wants_an(first_word);
+    let want_an = crate::tokens::wants_an(first_word);
     if want_an == article.eq_ignore_ascii_case("an") {
         return;
     }

@@ -112,6 +112,16 @@ pub fn normalize(word: &str) -> String {
     s
 }
 
+/// Whether a word takes "an" rather than "a" (by its spelling, with the usual exceptions).
+pub fn wants_an(word: &str) -> bool {
+    let w = word.to_lowercase();
+    let vowel = w.starts_with(['a', 'e', 'i', 'o', 'u']);
+    let consonant_sound = ["uni", "use", "usu", "uti", "one", "once", "eu", "ur"];
+    let vowel_sound = ["hour", "honest", "honor", "honour", "heir"];
+    (vowel && !consonant_sound.iter().any(|p| w.starts_with(p)))
+        || vowel_sound.iter().any(|p| w.starts_with(p))
+}
+
 /// Whether the punctuation token ends a sentence.
 pub fn ends_sentence(p: &str) -> bool {
     matches!(p, "." | "!" | "?" | "…")
@@ -165,6 +175,12 @@ mod tests {
         let w = words("the players' union");
         assert_eq!(w[1], ("players", Kind::Word));
         assert_eq!(w[2], ("'", Kind::Punct));
+    }
+
+    #[test]
+    fn articles() {
+        assert!(wants_an("end") && wants_an("hour") && wants_an("excellent"));
+        assert!(!wants_an("finish") && !wants_an("university") && !wants_an("one"));
     }
 
     #[test]

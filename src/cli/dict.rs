@@ -55,9 +55,12 @@ pub(crate) fn dict(cmd: DictCommand) -> Result<ExitCode> {
                     r.original, r.count, r.docs, r.kept
                 );
             }
-            for e in d.expressions.get(&phrase) {
+            for e in unspin::candidates::whole_phrase(&phrase, d)
+                .into_iter()
+                .filter(|c| matches!(c.source, unspin::candidates::Source::Expression { .. }))
+            {
                 found = true;
-                println!("expression  {phrase} -> {e}");
+                println!("expression  {phrase} -> {}", e.text);
             }
             let thes: Vec<&str> = d.thesaurus.get(&phrase).collect();
             if !thes.is_empty() {
