@@ -153,7 +153,8 @@ pub fn candidates<'d>(words: &[SentWord], dicts: &'d Dictionaries) -> Vec<Vec<Ca
                 let found = expressions(&words[i..end], &key, dicts);
                 let n = found.len() as u32;
                 for (e, via) in found {
-                    push(
+                    push_scored_as(
+                        &words[i..end],
                         &mut out[i],
                         dicts,
                         i,
@@ -282,16 +283,41 @@ fn push<'d>(
     text: &'d str,
     source: Source,
 ) {
+    push_scored_as(&[], list, dicts, start, end, text, source)
+}
+
+/// [`push`]; a curated name is scored by the language model as the words it replaces (the
+/// model predates most names in the news and would judge "Truth Social" by "truth"), so
+/// only the channel prior decides it.
+fn push_scored_as<'d>(
+    observed: &[SentWord],
+    list: &mut Vec<Candidate<'d>>,
+    dicts: &Dictionaries,
+    start: usize,
+    end: usize,
+    text: &'d str,
+    source: Source,
+) {
     if list
         .iter()
         .any(|c| c.end == end && c.text.eq_ignore_ascii_case(text))
     {
         return;
     }
-    let ids = text
-        .split(' ')
-        .map(|w| lm_id(dicts, &normalize(w)))
-        .collect();
+    let name = matches!(
+        source,
+        Source::Expression {
+            via: ExpressionVia::Name,
+            ..
+        }
+    );
+    let ids = if name && !observed.is_empty() {
+        observed.iter().map(|w| w.id).collect()
+    } else {
+        text.split(' ')
+            .map(|w| lm_id(dicts, &normalize(w)))
+            .collect()
+    };
     list.push(Candidate {
         start,
         end,

@@ -41,7 +41,7 @@ impl Default for Tuning {
             oov_logprob: -5.0,
             thesaurus_mass: 0.03,
             expression_mass: 0.02,
-            name_mass: 0.3,
+            name_mass: 0.8,
             expression_spins_mass: 0.1,
             lm_weight: 0.7,
             length_penalty: 2.0,
