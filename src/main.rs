@@ -46,6 +46,23 @@ enum Command {
         #[command(flatten)]
         opts: RepairOpts,
     },
+    /// Show each repair as a change: inline, as a unified patch, or side by side
+    Diff {
+        #[command(flatten)]
+        batch: cli::input::BatchOpts,
+        #[command(flatten)]
+        view: cli::diff::DiffOpts,
+        #[command(flatten)]
+        opts: RepairOpts,
+    },
+    /// Review the repairs one at a time in the terminal, then write the files
+    Review {
+        /// Files (and folders, walked) to review
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        opts: RepairOpts,
+    },
     /// Show every candidate and score the decoder saw, for one text
     Explain {
         text: String,
@@ -134,6 +151,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             opts,
         } => cli::check::check(&batch, format, &opts),
         Command::Filter { filter, opts } => cli::filter::filter(&filter, &opts),
+        Command::Diff { batch, view, opts } => cli::diff::diff(&batch, &view, &opts),
+        Command::Review { paths, opts } => cli::review::review(&paths, &opts),
         Command::Explain { text, opts } => cli::explain::explain(&text, &opts),
         Command::Dict { command } => cli::dict::dict(command),
     }

@@ -3,11 +3,14 @@
 pub(crate) mod batch;
 pub(crate) mod check;
 pub(crate) mod dict;
+pub(crate) mod diff;
 pub(crate) mod document;
 pub(crate) mod explain;
 pub(crate) mod filter;
 pub(crate) mod fix;
+mod ignored;
 pub(crate) mod input;
+pub(crate) mod review;
 
 use crate::RepairOpts;
 use anyhow::{Context, Result};
@@ -43,10 +46,11 @@ pub(crate) fn repairer(opts: &RepairOpts) -> Result<Repairer<'static>> {
 }
 
 /// Repair one text of `input`: all of it, or one part of a large file. Every filter on
-/// repairs (the input's unspin.toml) goes here.
+/// repairs (the input's unspin.toml, the ignore file) goes here.
 pub(crate) fn repair_text(repairer: &Repairer, input: &input::Input, text: &str) -> Result<Report> {
     let mut report = repairer.repair(text);
     let setup = &input.setup;
     setup.config.apply(&setup.protected, text, &mut report);
+    ignored::drop_ignored(input, text, &mut report.repairs)?;
     Ok(report)
 }
