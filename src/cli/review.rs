@@ -113,7 +113,7 @@ impl App {
         };
         if self.review.decide(d) {
             self.message = if self.review.finished() {
-                format!("{what}. All repairs decided: s saves and quits, p goes back, u undoes")
+                format!("{what}. All decided: s saves and quits")
             } else {
                 what
             };
@@ -481,9 +481,18 @@ impl App {
         // Status: the last action left, the tally right.
         let t = self.review.tally();
         let tally = format!(
-            "✓ {}  ✗ {}  ✎ {}  · {} to decide ",
+            "  ✓ {}  ✗ {}  ✎ {}  · {} to decide ",
             t.accepted, t.rejected, t.edited, t.undecided
         );
+        let room = usize::from(status.width) * 2 / 3;
+        let tally = if tally.chars().count() <= room {
+            tally
+        } else {
+            format!(
+                " ✓{} ✗{} ✎{} ?{} ",
+                t.accepted, t.rejected, t.edited, t.undecided
+            )
+        };
         let tally_width = (tally.chars().count() as u16).min(status.width * 2 / 3);
         let [said, counts] =
             Layout::horizontal([Constraint::Min(0), Constraint::Length(tally_width)]).areas(status);
