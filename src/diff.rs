@@ -265,6 +265,40 @@ fn change_atom(removed: &str, restored: &str, marks: bool) -> Atom {
     }
 }
 
+/// Join atoms not separated by a space (`“` + a repair + `,`), so a line never breaks inside
+/// a word; the padding of their repairs moves to the end of the joined atom.
+fn glue(atoms: Vec<Atom>) -> Vec<Atom> {
+    let mut out: Vec<Atom> = Vec::with_capacity(atoms.len());
+    let mut open = false;
+    for atom in atoms {
+        match out.last_mut() {
+            Some(prev) if open => {
+                let move_pads = |spans: &mut Vec<Span>, add: Vec<Span>| {
+                    let pads: Vec<Span> = spans
+                        .iter()
+                        .filter(|s| s.kind == Kind::Pad)
+                        .cloned()
+                        .collect();
+                    spans.retain(|s| s.kind != Kind::Pad);
+                    spans.extend(add);
+                    spans.extend(pads);
+                };
+                let (body, full) = (atom.body, atom.full);
+                move_pads(&mut prev.left, atom.left);
+                move_pads(&mut prev.right, atom.right);
+                // Trailing spaces of the new atom now sit before the moved padding: keep
+                // the widths, which count cells, unchanged in sum.
+                prev.body = prev.full + body;
+                prev.full += full;
+            }
+            _ => out.push(atom),
+        }
+        let last = out.last().expect("pushed");
+        open = last.full == last.body;
+    }
+    out
+}
+
 /// Cut spans into pieces at most `max` cells wide (for words wider than a column).
 fn split_spans(spans: &[Span], max: usize) -> Vec<Vec<Span>> {
     let mut rows: Vec<Vec<Span>> = vec![Vec::new()];
@@ -336,6 +370,7 @@ pub fn side_by_side(
                     } => atoms.push(change_atom(removed, restored, marks)),
                 }
             }
+            let atoms = glue(atoms);
             let changed = line.changed();
             let mut first = true;
             let row = |mut left: Vec<Span>, mut right: Vec<Span>, first: &mut bool| {
@@ -698,9 +733,8 @@ mod tests {
         let old_lines: Vec<&str> = old.split_inclusive('\n').collect();
         let mut out = String::new();
         let mut pos = 0;
-        let mut lines = patch.split_inclusive('\n').peekable();
         let mut last_added: Option<usize> = None;
-        while let Some(l) = lines.next() {
+        for l in patch.split_inclusive('\n') {
             if let Some(h) = l.strip_prefix("@@ -") {
                 let start: usize = h.split([',', ' ']).next().unwrap().parse().unwrap();
                 let start = start.max(1) - 1;

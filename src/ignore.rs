@@ -77,11 +77,35 @@ pub fn context_hash(text: &str, start: usize, end: usize) -> u64 {
 
 /// The phrase in its context, for people: `Putin had [mentioned] the thought of`.
 pub fn context_excerpt(text: &str, start: usize, end: usize) -> String {
-    let mut parts = before_words(text, start);
-    let phrase = format!("[{}]", normalize_space(&text[start..end]));
-    parts.push(&phrase);
-    parts.extend(after_words(text, end));
-    normalize_space(&parts.join(" "))
+    // Start of the CONTEXT_WORDS-th word before, end of the CONTEXT_WORDS-th word after.
+    let before = &text[..start];
+    let mut from = before.len();
+    for _ in 0..CONTEXT_WORDS {
+        let trimmed = before[..from].trim_end();
+        match trimmed.rfind(char::is_whitespace) {
+            Some(i) => from = i + trimmed[i..].chars().next().map_or(1, char::len_utf8),
+            None => {
+                from = 0;
+                break;
+            }
+        }
+    }
+    let after = &text[end..];
+    let mut to = 0;
+    for _ in 0..CONTEXT_WORDS {
+        let rest = &after[to..];
+        let skip = rest.len() - rest.trim_start().len();
+        let word = rest[skip..]
+            .find(char::is_whitespace)
+            .unwrap_or(rest.len() - skip);
+        to += skip + word;
+    }
+    normalize_space(&format!(
+        "{}[{}]{}",
+        &before[from..],
+        &text[start..end],
+        &after[..to]
+    ))
 }
 
 fn normalize_space(s: &str) -> String {
@@ -310,6 +334,13 @@ mod tests {
             context_excerpt(TEXT, m[2].0, m[2].1),
             "nothing. Putin had [Mentioned] the thought of"
         );
+        let quoted = "the talks supplied “an excellent probability that";
+        let at = quoted.find("an excellent").unwrap();
+        assert_eq!(
+            context_excerpt(quoted, at, at + 12),
+            "talks supplied “[an excellent] probability that"
+        );
+        assert_eq!(context_excerpt("x", 0, 1), "[x]");
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod align;
 pub mod atomic;
 pub mod builder;
 pub mod candidates;
+pub mod config;
 pub mod decode;
 pub mod dictionaries;
 pub mod diff;

@@ -21,20 +21,45 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Print the repaired text ('-' or no path: stdin)
+    /// Print the repaired text ('-' or no path: stdin), or write it back or to a mirror tree
     Fix {
-        paths: Vec<PathBuf>,
-        /// Rewrite the files in place (atomically)
-        #[arg(short, long)]
-        write: bool,
+        #[command(flatten)]
+        batch: cli::input::BatchOpts,
+        #[command(flatten)]
+        fix: cli::fix::FixOpts,
         #[command(flatten)]
         opts: RepairOpts,
     },
     /// Report spun phrases; exit 0 none, 2 spun text found, 1 error
     Check {
-        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        batch: cli::input::BatchOpts,
         #[arg(long, value_enum, default_value = "long")]
         format: Format,
+        #[command(flatten)]
+        opts: RepairOpts,
+    },
+    /// JSON Lines (or plain lines) in, JSON Lines out: spin score and repairs, or fixed text
+    Filter {
+        #[command(flatten)]
+        filter: cli::filter::FilterOpts,
+        #[command(flatten)]
+        opts: RepairOpts,
+    },
+    /// Show each repair as a change: inline, as a unified patch, or side by side
+    Diff {
+        #[command(flatten)]
+        batch: cli::input::BatchOpts,
+        #[command(flatten)]
+        view: cli::diff::DiffOpts,
+        #[command(flatten)]
+        opts: RepairOpts,
+    },
+    /// Review the repairs one at a time in the terminal, then write the files
+    Review {
+        /// Files (and folders, walked) to review
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
         #[command(flatten)]
         opts: RepairOpts,
     },
@@ -53,9 +78,9 @@ enum Command {
 
 #[derive(clap::Args, Clone)]
 pub(crate) struct RepairOpts {
-    /// Drop repairs below this confidence (0-1)
-    #[arg(long, default_value_t = 0.5)]
-    pub(crate) min_confidence: f32,
+    /// Drop repairs below this confidence, 0-1 (default: unspin.toml's, else 0.5)
+    #[arg(long, value_name = "C")]
+    pub(crate) min_confidence: Option<f32>,
     /// An extra spin table (TSV in the format of dictionaries/spins.tsv)
     #[arg(long)]
     pub(crate) spins: Vec<PathBuf>,
@@ -119,12 +144,15 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Fix { paths, write, opts } => cli::fix::fix(&paths, write, &opts),
+        Command::Fix { batch, fix, opts } => cli::fix::fix(&batch, &fix, &opts),
         Command::Check {
-            paths,
+            batch,
             format,
             opts,
-        } => cli::check::check(&paths, format, &opts),
+        } => cli::check::check(&batch, format, &opts),
+        Command::Filter { filter, opts } => cli::filter::filter(&filter, &opts),
+        Command::Diff { batch, view, opts } => cli::diff::diff(&batch, &view, &opts),
+        Command::Review { paths, opts } => cli::review::review(&paths, &opts),
         Command::Explain { text, opts } => cli::explain::explain(&text, &opts),
         Command::Dict { command } => cli::dict::dict(command),
     }

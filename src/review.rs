@@ -161,6 +161,13 @@ impl Review {
         self.files[p.file].decision(p.repair)
     }
 
+    /// What the repair at `p` writes as decided so far (`None`: the spun text stays, because
+    /// it is rejected or undecided).
+    pub fn written(&self, p: Position) -> Option<&str> {
+        let f = &self.files[p.file];
+        f.written(p.repair, f.decision(p.repair))
+    }
+
     /// 1-based index of the current repair among all, and the total.
     pub fn progress(&self) -> (usize, usize) {
         let total = self.positions().count();

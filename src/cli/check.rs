@@ -1,53 +1,92 @@
-//! `unspin check`: report spun phrases as long, brief or JSON Lines output.
+//! `unspin check`: report spun phrases as long, brief or JSON Lines output, for any number
+//! of files and folders. The JSON Lines records are the contract of ../shared/DESIGN.md:
+//! `repair` records (byte offsets into the file, 1-based line and column), one `document`
+//! record per input, an `error` record per input that failed, and a closing `summary`.
 
-use super::input::inputs;
-use super::{analyse, line_col, repairer};
+use super::batch::{self, Ctx, Job};
+use super::document::{repair_parts, DocStats, Lines, Part};
+use super::input::{collect, BatchOpts, Input};
 use crate::{Format, RepairOpts};
 use anyhow::Result;
-use rayon::prelude::*;
+use serde_json::json;
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
-use unspin::repair::Report;
 
-pub(crate) fn check(paths: &[PathBuf], format: Format, opts: &RepairOpts) -> Result<ExitCode> {
-    let repairer = repairer(opts)?;
-    let inputs = inputs(paths);
-    let results: Vec<Result<(String, Report)>> =
-        inputs.par_iter().map(|i| analyse(&repairer, i)).collect();
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let (mut errors, mut total) = (0usize, 0usize);
-    for (input, result) in inputs.iter().zip(results) {
-        let (text, report) = match result {
-            Ok(x) => x,
-            Err(e) => {
-                errors += 1;
-                if format == Format::Json {
-                    let j = serde_json::json!({"type": "error", "path": input.name, "message": format!("{e:#}")});
-                    writeln!(out, "{j}")?;
-                } else {
-                    eprintln!("unspin: error: {e:#}");
-                }
-                continue;
+pub(crate) fn check(batch: &BatchOpts, format: Format, opts: &RepairOpts) -> Result<ExitCode> {
+    let collected = collect(batch, opts, None)?;
+    let s = batch::run(collected, batch, &Check { format })?;
+    if format == Format::Json {
+        let j =
+            json!({"type": "summary", "files": s.files, "repairs": s.repairs, "errors": s.errors});
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{j}")?;
+        out.flush()?;
+    }
+    Ok(if s.interrupted {
+        ExitCode::from(130)
+    } else if s.errors > 0 {
+        ExitCode::from(1)
+    } else if s.repairs > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+struct Check {
+    format: Format,
+}
+
+impl Job for Check {
+    fn run(&self, input: &Input, ctx: &Ctx, out: &mut dyn Write) -> Result<DocStats> {
+        let stats = repair_parts(input, ctx, |part| self.part(input, part, out))?;
+        match self.format {
+            Format::Json => {
+                let j = json!({"type": "document", "path": input.name, "words": stats.words,
+                    "repairs": stats.repairs, "spin_score": stats.spin_score});
+                writeln!(out, "{j}")?;
             }
-        };
-        total += report.repairs.len();
-        for r in &report.repairs {
-            let (line, col) = line_col(&text, r.start);
-            match format {
+            Format::Long => writeln!(
+                out,
+                "{}: {} repairs in {} words, spin score {:.2}",
+                input.name, stats.repairs, stats.words, stats.spin_score
+            )?,
+            Format::Brief => {}
+        }
+        Ok(stats)
+    }
+
+    fn failed(&self, name: &str, error: &anyhow::Error, out: &mut dyn Write) -> Result<()> {
+        if self.format == Format::Json {
+            let j = json!({"type": "error", "path": name, "message": format!("{error:#}")});
+            writeln!(out, "{j}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Check {
+    fn part(&self, input: &Input, part: &Part, out: &mut dyn Write) -> Result<()> {
+        if part.report.repairs.is_empty() {
+            return Ok(());
+        }
+        let lines = Lines::new(part.text);
+        let name = &input.name;
+        for r in &part.report.repairs {
+            let (i, col, line_text) = lines.locate(r.start, part.bom);
+            let line = part.line + i + 1;
+            match self.format {
                 Format::Json => {
-                    let j = serde_json::json!({
-                        "type": "repair", "path": input.name, "line": line, "column": col,
-                        "start": r.start, "end": r.end, "spun": r.spun,
+                    let j = json!({
+                        "type": "repair", "path": name, "line": line, "column": col,
+                        "start": part.offset + r.start, "end": part.offset + r.end, "spun": r.spun,
                         "suggestions": r.suggestions, "source": r.source,
                     });
                     writeln!(out, "{j}")?;
                 }
                 Format::Brief => writeln!(
                     out,
-                    "{}:{line}:{col}: `{}` -> `{}`",
-                    input.name,
+                    "{name}:{line}:{col}: `{}` -> `{}`",
                     r.spun,
                     r.replacement()
                 )?,
@@ -57,11 +96,9 @@ pub(crate) fn check(paths: &[PathBuf], format: Format, opts: &RepairOpts) -> Res
                         .iter()
                         .map(|s| format!("`{}` ({:.2})", s.text, s.confidence))
                         .collect();
-                    let line_text = text.lines().nth(line - 1).unwrap_or("");
                     writeln!(
                         out,
-                        "{}:{line}:{col}: spun `{}`, original probably {} [{}]",
-                        input.name,
+                        "{name}:{line}:{col}: spun `{}`, original probably {} [{}]",
                         r.spun,
                         alts.join(", "),
                         r.source
@@ -80,33 +117,6 @@ pub(crate) fn check(paths: &[PathBuf], format: Format, opts: &RepairOpts) -> Res
                 }
             }
         }
-        match format {
-            Format::Json => {
-                let j = serde_json::json!({"type": "document", "path": input.name, "words": report.words,
-                    "repairs": report.repairs.len(), "spin_score": report.spin_score});
-                writeln!(out, "{j}")?;
-            }
-            Format::Long => writeln!(
-                out,
-                "{}: {} repairs in {} words, spin score {:.2}",
-                input.name,
-                report.repairs.len(),
-                report.words,
-                report.spin_score
-            )?,
-            Format::Brief => {}
-        }
+        Ok(())
     }
-    if format == Format::Json {
-        let j = serde_json::json!({"type": "summary", "files": inputs.len(), "repairs": total, "errors": errors});
-        writeln!(out, "{j}")?;
-    }
-    out.flush()?;
-    Ok(if errors > 0 {
-        ExitCode::from(1)
-    } else if total > 0 {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    })
 }

@@ -1,50 +1,203 @@
-//! `unspin fix`: print the repaired text, or rewrite files in place.
+//! `unspin fix`: the repaired text, printed (in input order), written back in place, or
+//! written as a mirror tree under `--out-dir` (the usual choice for batch cleaning). Every
+//! write is atomic, so an interrupted or killed run leaves no partial output file, and
+//! `--resume` lets the next run skip what is already done.
 
-use super::input::inputs;
-use super::{analyse, repairer};
+use super::batch::{self, Ctx, Job};
+use super::document::{large, repair_parts, DocStats};
+use super::input::{collect, BatchOpts, Input, Item};
 use crate::RepairOpts;
 use anyhow::{bail, Context, Result};
-use rayon::prelude::*;
+use std::collections::HashMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use unspin::repair::{apply, Report};
+use unspin::atomic::{write_atomic, AtomicFile};
+use unspin::repair::apply;
 
-pub(crate) fn fix(paths: &[PathBuf], write: bool, opts: &RepairOpts) -> Result<ExitCode> {
-    let repairer = repairer(opts)?;
-    let inputs = inputs(paths);
-    if write && inputs.iter().any(|i| i.path.is_none()) {
-        bail!("--write needs file paths, not standard input");
-    }
-    let results: Vec<Result<(String, Report)>> =
-        inputs.par_iter().map(|i| analyse(&repairer, i)).collect();
-    let mut errors = 0;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    for (input, result) in inputs.iter().zip(results) {
-        match result {
-            Ok((text, report)) => {
-                let fixed = apply(&text, &report.repairs);
-                match (&input.path, write) {
-                    (Some(p), true) => {
-                        if fixed != text {
-                            unspin::atomic::write_atomic(p, fixed.as_bytes())
-                                .with_context(|| format!("writing {}", p.display()))?;
-                        }
-                    }
-                    _ => out.write_all(fixed.as_bytes())?,
-                }
-            }
-            Err(e) => {
-                errors += 1;
-                eprintln!("unspin: error: {e:#}");
-            }
+/// Where `fix` puts the repaired text.
+#[derive(clap::Args, Clone, Default)]
+pub(crate) struct FixOpts {
+    /// Rewrite the files in place (atomically, permissions kept)
+    #[arg(short, long, conflicts_with = "out_dir")]
+    pub(crate) write: bool,
+    /// With --write: keep each rewritten file's old text beside it, named FILE+SUFFIX
+    #[arg(long, value_name = "SUFFIX", requires = "write")]
+    pub(crate) backup: Option<String>,
+    /// Write repaired copies into DIR, mirroring the tree below each folder argument
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out_dir: Option<PathBuf>,
+    /// With --out-dir: skip files whose copy is already there and not older than the file
+    #[arg(long, requires = "out_dir")]
+    pub(crate) resume: bool,
+}
+
+pub(crate) fn fix(batch: &BatchOpts, fix: &FixOpts, opts: &RepairOpts) -> Result<ExitCode> {
+    if let Some(dir) = &fix.out_dir {
+        if dir.exists() && !dir.is_dir() {
+            bail!(
+                "--out-dir {} is a file; name a folder (it is created if missing)",
+                dir.display()
+            );
         }
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the --out-dir {}", dir.display()))?;
     }
-    out.flush()?;
-    Ok(if errors > 0 {
+    let mut collected = collect(batch, opts, fix.out_dir.as_deref())?;
+    let writes = fix.write || fix.out_dir.is_some();
+    if writes {
+        refuse_stdin_and_clashes(&mut collected.items, fix)?;
+        batch::stop_on_signal();
+    }
+    let s = batch::run(collected, batch, &Fix { opts: fix })?;
+    Ok(if s.interrupted {
+        ExitCode::from(130)
+    } else if s.errors > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Standard input cannot be written back; two inputs must not write the same copy.
+fn refuse_stdin_and_clashes(items: &mut [Item], fix: &FixOpts) -> Result<()> {
+    let mut dests: HashMap<PathBuf, String> = HashMap::new();
+    for item in items.iter_mut() {
+        let Item::Input(input) = item else { continue };
+        if input.is_stdin() {
+            bail!(
+                "{} needs files: standard input has nowhere to be written; drop '-' or run `unspin fix` without it to print the text",
+                if fix.write { "--write" } else { "--out-dir" }
+            );
+        }
+        let dest = match &fix.out_dir {
+            Some(dir) => dir.join(&input.rel),
+            None => input.path.clone().expect("a file"),
+        };
+        let clash = if let Some(first) = dests.get(&dest) {
+            Some(format!(
+                "{}: its copy {} would overwrite the one from {first}; run the two in separate runs",
+                input.name,
+                dest.display()
+            ))
+        } else if fix.out_dir.is_some() && same_file(&dest, input.path.as_deref().expect("a file"))
+        {
+            Some(format!(
+                "{}: its copy would overwrite the file itself; choose another --out-dir or use --write",
+                input.name
+            ))
+        } else {
+            None
+        };
+        match clash {
+            Some(m) => {
+                *item = Item::Missing {
+                    name: input.name.clone(),
+                    error: anyhow::anyhow!(m),
+                }
+            }
+            None => {
+                dests.insert(dest, input.name.clone());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+struct Fix<'a> {
+    opts: &'a FixOpts,
+}
+
+impl Job for Fix<'_> {
+    fn run(&self, input: &Input, ctx: &Ctx, out: &mut dyn Write) -> Result<DocStats> {
+        let (Some(path), true) = (&input.path, self.opts.write || self.opts.out_dir.is_some())
+        else {
+            return repair_parts(input, ctx, |p| {
+                Ok(out.write_all(apply(p.text, &p.report.repairs).as_bytes())?)
+            });
+        };
+        match &self.opts.out_dir {
+            Some(dir) => {
+                let dest = dir.join(&input.rel);
+                if self.opts.resume && up_to_date(path, &dest) {
+                    return Ok(DocStats {
+                        resumed: true,
+                        ..DocStats::default()
+                    });
+                }
+                if let Some(parent) = dest.parent() {
+                    std::fs::create_dir_all(parent).with_context(|| {
+                        format!("cannot create the folder {}", parent.display())
+                    })?;
+                }
+                let mut f = AtomicFile::create(&dest)
+                    .with_context(|| format!("cannot write {}", dest.display()))?;
+                let stats = repair_parts(input, ctx, |p| {
+                    Ok(f.write_all(apply(p.text, &p.report.repairs).as_bytes())?)
+                })?;
+                f.commit()
+                    .with_context(|| format!("cannot write {}", dest.display()))?;
+                Ok(stats)
+            }
+            None => self.rewrite(input, path, ctx),
+        }
+    }
+}
+
+impl Fix<'_> {
+    /// Rewrite `path` in place if any repair changes it: small files from memory, large ones
+    /// streamed to a temp file beside it.
+    fn rewrite(&self, input: &Input, path: &Path, ctx: &Ctx) -> Result<DocStats> {
+        let fail = || format!("cannot write {}", path.display());
+        if input.size <= large() {
+            let mut fixed = Vec::new();
+            let stats = repair_parts(input, ctx, |p| {
+                fixed.extend_from_slice(apply(p.text, &p.report.repairs).as_bytes());
+                Ok(())
+            })?;
+            if stats.repairs > 0 {
+                self.backup(path)?;
+                write_atomic(path, &fixed).with_context(fail)?;
+            }
+            return Ok(stats);
+        }
+        let mut f = AtomicFile::create(path).with_context(fail)?;
+        let stats = repair_parts(input, ctx, |p| {
+            Ok(f.write_all(apply(p.text, &p.report.repairs).as_bytes())?)
+        })?;
+        if stats.repairs > 0 {
+            self.backup(path)?;
+            f.commit().with_context(fail)?;
+        }
+        Ok(stats)
+    }
+
+    /// Keep the old text as FILE+SUFFIX (a hard link where possible, else a copy).
+    fn backup(&self, path: &Path) -> Result<()> {
+        let Some(suffix) = &self.opts.backup else {
+            return Ok(());
+        };
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let backup = PathBuf::from(name);
+        let _ = std::fs::remove_file(&backup);
+        if std::fs::hard_link(path, &backup).is_err() {
+            std::fs::copy(path, &backup)
+                .with_context(|| format!("cannot write the backup {}", backup.display()))?;
+        }
+        Ok(())
+    }
+}
+
+/// The copy exists and was written after the file last changed.
+fn up_to_date(src: &Path, dest: &Path) -> bool {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    matches!((modified(src), modified(dest)), (Some(s), Some(d)) if d >= s)
 }

@@ -1,68 +1,462 @@
-//! Inputs: paths and standard input read as UTF-8 text, with errors that say what to do.
+//! Inputs: which texts a run reads (paths, folders walked recursively, `--file-list`, stdin)
+//! and with which settings (the `unspin.toml` nearest each input). Everything a command needs
+//! to know about an input is decided here, once, before any text is read.
 
+use super::dictionaries;
+use crate::RepairOpts;
 use anyhow::{bail, Context, Result};
-use std::io::Read;
-use std::path::PathBuf;
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::collections::{HashMap, HashSet};
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use unspin::config::{Config, Protected};
+use unspin::repair::Repairer;
 
-/// One input: a path or stdin.
-pub(crate) struct Input {
-    pub(crate) name: String,
-    pub(crate) path: Option<PathBuf>,
+/// Which inputs to read and how: the options `check`, `fix` and `diff` share.
+#[derive(clap::Args, Clone, Default)]
+pub(crate) struct BatchOpts {
+    /// Files and folders (walked recursively); '-' or nothing: standard input
+    pub(crate) paths: Vec<PathBuf>,
+    /// Read the paths to process from FILE, one per line ('-': standard input)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) file_list: Option<PathBuf>,
+    /// In folders, only files matching this glob (a glob without '/' matches the file name)
+    #[arg(long, value_name = "GLOB")]
+    pub(crate) glob: Vec<String>,
+    /// In folders, skip files and folders matching this glob
+    #[arg(long, value_name = "GLOB")]
+    pub(crate) exclude: Vec<String>,
+    /// Files processed at once (default: all cores)
+    #[arg(short = 'j', long, value_name = "N")]
+    pub(crate) jobs: Option<usize>,
+    /// What to do with text that is not valid UTF-8: report it (utf8) or replace the bad bytes
+    /// with U+FFFD (lossy)
+    #[arg(long, value_enum, default_value = "utf8")]
+    pub(crate) encoding: Encoding,
+    /// No progress bar, notes or summary on stderr (errors are still shown)
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+    /// Use this unspin.toml for every input instead of the one nearest each input
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
 }
 
-pub(crate) fn inputs(paths: &[PathBuf]) -> Vec<Input> {
-    if paths.is_empty() {
-        return vec![Input {
-            name: "-".into(),
-            path: None,
-        }];
-    }
-    paths
-        .iter()
-        .map(|p| {
-            if p.as_os_str() == "-" {
-                Input {
-                    name: "-".into(),
-                    path: None,
-                }
-            } else {
-                Input {
-                    name: p.display().to_string(),
-                    path: Some(p.clone()),
-                }
+#[derive(Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Encoding {
+    #[default]
+    Utf8,
+    Lossy,
+}
+
+/// The settings an input is repaired with: a repairer and the rules of its `unspin.toml`.
+pub(crate) struct Setup {
+    pub(crate) repairer: Repairer<'static>,
+    pub(crate) config: Config,
+    pub(crate) protected: Protected,
+}
+
+impl Setup {
+    pub(crate) fn new(opts: &RepairOpts, config: Config) -> Result<Setup> {
+        let tables: Vec<PathBuf> = opts
+            .spins
+            .iter()
+            .chain(&config.spin_tables)
+            .cloned()
+            .collect();
+        let dicts = dictionaries(&tables).with_context(|| match &config.path {
+            Some(p) if !config.spin_tables.is_empty() => {
+                format!("loading the spin tables named in {}", p.display())
             }
+            _ => "loading the spin tables given with --spins".into(),
+        })?;
+        let mut repairer = Repairer::new(dicts);
+        if let Some(c) = opts.min_confidence.or(config.min_confidence) {
+            repairer.settings.min_confidence = c;
+        }
+        Ok(Setup {
+            repairer,
+            protected: config.protected(),
+            config,
         })
-        .collect()
+    }
 }
 
-/// Read an input as UTF-8 text, with an error that says what to do.
-pub(crate) fn read_input(input: &Input) -> Result<String> {
-    let bytes = match &input.path {
-        None => {
-            let mut b = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut b)
-                .context("reading standard input")?;
-            b
+/// Finds and loads the `unspin.toml` of each input, once per folder and once per file.
+pub(crate) struct Configs<'a> {
+    opts: &'a RepairOpts,
+    forced: Option<Arc<Setup>>,
+    by_dir: HashMap<PathBuf, Arc<Setup>>,
+    by_file: HashMap<Option<PathBuf>, Arc<Setup>>,
+}
+
+impl<'a> Configs<'a> {
+    /// `config`: the `--config` file, used for every input when given.
+    pub(crate) fn new(opts: &'a RepairOpts, config: Option<&Path>) -> Result<Configs<'a>> {
+        let forced = match config {
+            Some(p) => Some(Arc::new(Setup::new(opts, load_config(p)?)?)),
+            None => None,
+        };
+        Ok(Configs {
+            opts,
+            forced,
+            by_dir: HashMap::new(),
+            by_file: HashMap::new(),
+        })
+    }
+
+    /// The setup for inputs in `dir` (the current folder for standard input).
+    pub(crate) fn for_dir(&mut self, dir: &Path) -> Result<Arc<Setup>> {
+        if let Some(s) = &self.forced {
+            return Ok(s.clone());
         }
-        Some(p) => {
-            if p.is_dir() {
-                bail!("{} is a directory: pass the files inside it", p.display());
+        if let Some(s) = self.by_dir.get(dir) {
+            return Ok(s.clone());
+        }
+        let abs = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let file = Config::find(&abs);
+        let setup = match self.by_file.get(&file) {
+            Some(s) => s.clone(),
+            None => {
+                let config = match &file {
+                    Some(p) => load_config(p)?,
+                    None => Config::default(),
+                };
+                let s = Arc::new(Setup::new(self.opts, config)?);
+                self.by_file.insert(file, s.clone());
+                s
             }
-            std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?
-        }
-    };
-    if bytes.contains(&0) {
+        };
+        self.by_dir.insert(dir.to_path_buf(), setup.clone());
+        Ok(setup)
+    }
+}
+
+fn load_config(path: &Path) -> Result<Config> {
+    if path.is_dir() {
         bail!(
-            "{}: looks binary (contains NUL bytes); unspin reads text only",
-            input.name
+            "{} is a directory: --config takes an unspin.toml file",
+            path.display()
         );
     }
-    String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: not valid UTF-8 (first bad byte at offset {}); convert it to UTF-8 first (e.g. with iconv)",
-            input.name,
-            e.utf8_error().valid_up_to()
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "cannot read the config file {}; check the path",
+            path.display()
         )
-    })
+    })?;
+    Ok(Config::parse(&text, path)?)
+}
+
+/// One input: a file or standard input, with the settings it is repaired with.
+pub(crate) struct Input {
+    /// How messages and output name it: the path as given or found, or '-'.
+    pub(crate) name: String,
+    /// None: standard input.
+    pub(crate) path: Option<PathBuf>,
+    /// Where it goes under `fix --out-dir`: its path below the folder argument it was found
+    /// in, or its file name.
+    pub(crate) rel: PathBuf,
+    /// Size in bytes when known (0 for standard input).
+    pub(crate) size: u64,
+    /// Named by the user (an argument or a `--file-list` line) rather than found in a folder:
+    /// a binary file named by the user is an error, one found in a folder is skipped.
+    pub(crate) explicit: bool,
+    pub(crate) setup: Arc<Setup>,
+}
+
+impl Input {
+    pub(crate) fn is_stdin(&self) -> bool {
+        self.path.is_none()
+    }
+}
+
+/// What was named on the command line but cannot be read at all, kept in order with the
+/// inputs so its error is reported where it stood.
+pub(crate) enum Item {
+    Input(Input),
+    Missing { name: String, error: anyhow::Error },
+}
+
+/// The inputs of a run, in order, and the notes about what was skipped on the way.
+pub(crate) struct Collected {
+    pub(crate) items: Vec<Item>,
+    pub(crate) notes: Vec<String>,
+}
+
+/// Collect the inputs the options name: paths, then `--file-list` entries; folders walked in
+/// name order. `skip_dir` (the `--out-dir` of `fix`) is never walked into.
+pub(crate) fn collect(
+    batch: &BatchOpts,
+    opts: &RepairOpts,
+    skip_dir: Option<&Path>,
+) -> Result<Collected> {
+    let mut configs = Configs::new(opts, batch.config.as_deref())?;
+    let filter = Filter::new(batch)?;
+    let skip_dir = skip_dir.and_then(|d| d.canonicalize().ok());
+    let mut named: Vec<(PathBuf, String, bool)> = batch
+        .paths
+        .iter()
+        .map(|p| (p.clone(), p.display().to_string(), false))
+        .collect();
+    if let Some(list) = &batch.file_list {
+        if list.as_os_str() == "-" && named.iter().any(|(p, ..)| p.as_os_str() == "-") {
+            bail!("standard input cannot be both the --file-list and an input; name the files instead");
+        }
+        named.extend(read_file_list(list)?);
+    } else if named.is_empty() {
+        named.push(("-".into(), "-".into(), false));
+    }
+    let mut c = Collected {
+        items: Vec::new(),
+        notes: Vec::new(),
+    };
+    let mut seen = HashSet::new();
+    for (path, name, listed) in named {
+        if path.as_os_str() == "-" {
+            let setup = configs.for_dir(Path::new("."))?;
+            c.items.push(Item::Input(Input {
+                name: "-".into(),
+                path: None,
+                rel: "stdin".into(),
+                size: 0,
+                explicit: true,
+                setup,
+            }));
+            continue;
+        }
+        let meta = match std::fs::metadata(&path) {
+            Ok(m) => m,
+            Err(e) => {
+                let todo = what_to_do(&path, e.kind());
+                let error = anyhow::Error::new(e).context(format!("cannot read {name}; {todo}"));
+                c.items.push(Item::Missing { name, error });
+                continue;
+            }
+        };
+        if meta.is_dir() && listed {
+            let error = anyhow::anyhow!(
+                "{name} (in the --file-list) is a directory; list files, or pass the folder as an argument"
+            );
+            c.items.push(Item::Missing { name, error });
+        } else if meta.is_dir() {
+            walk(
+                &path,
+                &filter,
+                skip_dir.as_deref(),
+                &mut configs,
+                &mut c,
+                &mut seen,
+            )?;
+        } else if seen.insert(path.clone()) {
+            let setup = configs.for_dir(parent(&path))?;
+            let rel = path.file_name().map(PathBuf::from).unwrap_or_default();
+            c.items.push(Item::Input(Input {
+                name,
+                path: Some(path),
+                rel,
+                size: meta.len(),
+                explicit: true,
+                setup,
+            }));
+        }
+    }
+    Ok(c)
+}
+
+/// What to tell the user when `path` cannot be opened.
+pub(crate) fn what_to_do(path: &Path, kind: std::io::ErrorKind) -> &'static str {
+    match kind {
+        std::io::ErrorKind::PermissionDenied => "check the file's permissions",
+        _ if !path.exists() => "check the path",
+        _ => "check that it is a readable file",
+    }
+}
+
+fn parent(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+fn read_file_list(list: &Path) -> Result<Vec<(PathBuf, String, bool)>> {
+    let lines: Vec<String> = if list.as_os_str() == "-" {
+        std::io::stdin()
+            .lock()
+            .lines()
+            .collect::<std::io::Result<_>>()
+            .context("reading the --file-list from standard input")?
+    } else {
+        if list.is_dir() {
+            bail!(
+                "{} is a directory: --file-list takes a file with one path per line",
+                list.display()
+            );
+        }
+        let text = std::fs::read(list).with_context(|| {
+            format!(
+                "cannot read the --file-list {}; check the path",
+                list.display()
+            )
+        })?;
+        String::from_utf8(text)
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "the --file-list {} is not UTF-8 text; list one path per line",
+                    list.display()
+                )
+            })?
+            .lines()
+            .map(String::from)
+            .collect()
+    };
+    Ok(lines
+        .into_iter()
+        .map(|l| l.trim_end_matches('\r').to_string())
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| (PathBuf::from(&l), l, true))
+        .collect())
+}
+
+/// `--glob` and `--exclude`, compiled.
+struct Filter {
+    include: Option<(GlobSet, GlobSet)>,
+    exclude: (GlobSet, GlobSet),
+}
+
+impl Filter {
+    fn new(batch: &BatchOpts) -> Result<Filter> {
+        let include = if batch.glob.is_empty() {
+            None
+        } else {
+            Some(globs(&batch.glob, "--glob")?)
+        };
+        Ok(Filter {
+            include,
+            exclude: globs(&batch.exclude, "--exclude")?,
+        })
+    }
+
+    fn excluded(&self, rel: &Path) -> bool {
+        matches(&self.exclude, rel)
+    }
+
+    fn included(&self, rel: &Path) -> bool {
+        self.include.as_ref().map_or(true, |g| matches(g, rel))
+    }
+}
+
+/// Globs split into those matched against the file name (no '/') and against the path.
+fn globs(patterns: &[String], flag: &str) -> Result<(GlobSet, GlobSet)> {
+    let (mut name, mut path) = (GlobSetBuilder::new(), GlobSetBuilder::new());
+    for p in patterns {
+        let g = Glob::new(p.trim_start_matches("./"))
+            .with_context(|| format!("{flag} {p:?} is not a valid glob"))?;
+        if p.contains('/') {
+            path.add(g);
+        } else {
+            name.add(g);
+        }
+    }
+    Ok((name.build()?, path.build()?))
+}
+
+fn matches((name, path): &(GlobSet, GlobSet), rel: &Path) -> bool {
+    rel.file_name().is_some_and(|n| name.is_match(n)) || path.is_match(rel)
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_str().is_some_and(|n| n.starts_with('.'))
+}
+
+fn walk(
+    root: &Path,
+    filter: &Filter,
+    skip_dir: Option<&Path>,
+    configs: &mut Configs,
+    c: &mut Collected,
+    seen: &mut HashSet<PathBuf>,
+) -> Result<()> {
+    let mut it = walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .follow_links(false)
+        .into_iter();
+    while let Some(entry) = it.next() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e.path().unwrap_or(root).to_path_buf();
+                let kind = e
+                    .io_error()
+                    .map_or(std::io::ErrorKind::Other, |io| io.kind());
+                let name = path.display().to_string();
+                let error = anyhow::Error::new(e)
+                    .context(format!("cannot read {name}; {}", what_to_do(&path, kind)));
+                c.items.push(Item::Missing { name, error });
+                continue;
+            }
+        };
+        if entry.depth() == 0 {
+            continue;
+        }
+        let path = entry.path();
+        let rel = path.strip_prefix(root).unwrap_or(path);
+        let is_dir = entry.file_type().is_dir() || (entry.path_is_symlink() && path.is_dir());
+        if is_hidden(entry.file_name()) {
+            c.notes.push(format!(
+                "skipped hidden {} {}",
+                if is_dir { "folder" } else { "file" },
+                path.display()
+            ));
+            if is_dir {
+                it.skip_current_dir();
+            }
+            continue;
+        }
+        if filter.excluded(rel) {
+            if is_dir {
+                it.skip_current_dir();
+            }
+            continue;
+        }
+        if is_dir {
+            if entry.path_is_symlink() {
+                c.notes.push(format!(
+                    "did not follow the symlinked folder {}",
+                    path.display()
+                ));
+            } else if skip_dir.is_some_and(|s| path.canonicalize().is_ok_and(|p| p == s)) {
+                it.skip_current_dir();
+            }
+            continue;
+        }
+        if !filter.included(rel) || !seen.insert(path.to_path_buf()) {
+            continue;
+        }
+        let size = match std::fs::metadata(path) {
+            Ok(m) if m.is_file() => m.len(),
+            Ok(_) => {
+                c.notes
+                    .push(format!("skipped {} (not a regular file)", path.display()));
+                continue;
+            }
+            Err(e) => {
+                let name = path.display().to_string();
+                let error =
+                    anyhow::Error::new(e).context(format!("cannot read {name}; check the symlink"));
+                c.items.push(Item::Missing { name, error });
+                continue;
+            }
+        };
+        let setup = configs.for_dir(parent(path))?;
+        c.items.push(Item::Input(Input {
+            name: path.display().to_string(),
+            path: Some(path.to_path_buf()),
+            rel: rel.to_path_buf(),
+            size,
+            explicit: false,
+            setup,
+        }));
+    }
+    Ok(())
 }

@@ -1,13 +1,20 @@
 //! The commands of the `unspin` binary, one module each; what they share lives here.
 
+pub(crate) mod batch;
 pub(crate) mod check;
 pub(crate) mod dict;
+pub(crate) mod diff;
+pub(crate) mod document;
 pub(crate) mod explain;
+pub(crate) mod filter;
 pub(crate) mod fix;
+mod ignored;
 pub(crate) mod input;
+pub(crate) mod review;
 
 use crate::RepairOpts;
 use anyhow::{Context, Result};
+use std::path::PathBuf;
 use unspin::dictionaries::{Dictionaries, SpinTable};
 use unspin::repair::{Repairer, Report};
 
@@ -18,40 +25,32 @@ pub(crate) fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-pub(crate) fn dictionaries(opts: &RepairOpts) -> Result<&'static Dictionaries> {
-    if opts.spins.is_empty() {
+/// The embedded dictionaries with extra spin tables (from --spins and unspin.toml).
+pub(crate) fn dictionaries(tables: &[PathBuf]) -> Result<&'static Dictionaries> {
+    if tables.is_empty() {
         return Ok(Dictionaries::embedded());
     }
     let mut table = Dictionaries::embedded().spins.clone();
-    for p in &opts.spins {
-        let text = std::fs::read_to_string(p)
-            .with_context(|| format!("reading spin table {}", p.display()))?;
+    for p in tables {
+        let text = std::fs::read_to_string(p).with_context(|| {
+            format!("cannot read the spin table {}; check the path", p.display())
+        })?;
         table.extend(SpinTable::parse(&text, &p.display().to_string())?);
     }
     Ok(Box::leak(Box::new(Dictionaries::with_spins(table))))
 }
 
+/// A repairer for the command-line options alone (no unspin.toml).
 pub(crate) fn repairer(opts: &RepairOpts) -> Result<Repairer<'static>> {
-    let mut r = Repairer::new(dictionaries(opts)?);
-    r.settings.min_confidence = opts.min_confidence;
-    Ok(r)
+    Ok(input::Setup::new(opts, Default::default())?.repairer)
 }
 
-/// 1-based line and column (in characters) of byte offset `at`.
-pub(crate) fn line_col(text: &str, at: usize) -> (usize, usize) {
-    let before = &text[..at];
-    let line = before.matches('\n').count() + 1;
-    let col = before[before.rfind('\n').map_or(0, |i| i + 1)..]
-        .chars()
-        .count()
-        + 1;
-    (line, col)
-}
-
-/// Read one input and find its repairs: the one pipeline `fix`, `check` and the other
-/// commands share, so every filter on repairs applies to all of them alike.
-pub(crate) fn analyse(repairer: &Repairer, input: &input::Input) -> Result<(String, Report)> {
-    let text = input::read_input(input)?;
-    let report = repairer.repair(&text);
-    Ok((text, report))
+/// Repair one text of `input`: all of it, or one part of a large file. Every filter on
+/// repairs (the input's unspin.toml, the ignore file) goes here.
+pub(crate) fn repair_text(repairer: &Repairer, input: &input::Input, text: &str) -> Result<Report> {
+    let mut report = repairer.repair(text);
+    let setup = &input.setup;
+    setup.config.apply(&setup.protected, text, &mut report);
+    ignored::drop_ignored(input, text, &mut report.repairs)?;
+    Ok(report)
 }

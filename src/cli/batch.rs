@@ -1,0 +1,272 @@
+//! Batch runs: many inputs repaired in parallel, each one's output printed whole and in input
+//! order, per-input errors reported and counted without stopping the run, a progress bar on
+//! a terminal and a summary at the end. The commands say what to do with one input; this
+//! module says how to do it for a hundred thousand.
+
+use super::document::{large, DocStats, Interrupted, Skipped};
+use super::input::{BatchOpts, Collected, Encoding, Input, Item};
+use super::is_broken_pipe;
+use anyhow::Result;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// Set by the first SIGINT/SIGTERM when [`stop_on_signal`] was called.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Finish the files being written and stop at the first signal (the second one exits at
+/// once), so an interrupted run leaves only complete output files behind.
+pub(crate) fn stop_on_signal() {
+    let _ = ctrlc::set_handler(|| {
+        if STOP.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+}
+
+/// What every input of a run is read with.
+pub(crate) struct Ctx {
+    pub(crate) encoding: Encoding,
+    pub(crate) jobs: usize,
+    pub(crate) progress: ProgressBar,
+}
+
+impl Ctx {
+    pub(crate) fn stopped(&self) -> bool {
+        STOP.load(Ordering::Relaxed)
+    }
+}
+
+/// What a command does with one input.
+pub(crate) trait Job: Sync {
+    /// Repair `input`, writing what belongs on standard output to `out`.
+    fn run(&self, input: &Input, ctx: &Ctx, out: &mut dyn Write) -> Result<DocStats>;
+    /// Report a failed input on standard output too (the runner already told stderr).
+    fn failed(&self, _name: &str, _error: &anyhow::Error, _out: &mut dyn Write) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// The counts of a run.
+#[derive(Debug, Default)]
+pub(crate) struct Summary {
+    /// Inputs read or failed (not those skipped).
+    pub(crate) files: usize,
+    pub(crate) bytes: u64,
+    pub(crate) repairs: usize,
+    pub(crate) errors: usize,
+    pub(crate) skipped: usize,
+    pub(crate) resumed: usize,
+    /// Documents with spin score >= 0.5.
+    pub(crate) spun: usize,
+    /// Spin scores in fifths: [0, 0.2), [0.2, 0.4), ... [0.8, 1].
+    pub(crate) scores: [usize; 5],
+    pub(crate) interrupted: bool,
+    pub(crate) elapsed: Duration,
+}
+
+impl Summary {
+    fn add(&mut self, s: &DocStats) {
+        self.files += 1;
+        if s.resumed {
+            self.resumed += 1;
+            return;
+        }
+        self.bytes += s.bytes;
+        self.repairs += s.repairs;
+        self.spun += usize::from(s.spin_score >= 0.5);
+        self.scores[((s.spin_score * 5.0) as usize).min(4)] += 1;
+    }
+
+    /// Two lines for people, on stderr.
+    pub(crate) fn print(&self) {
+        let secs = self.elapsed.as_secs_f64();
+        let mut first = format!(
+            "unspin: {} files ({:.1} MB) in {secs:.1} s: {} repairs, {} spun documents, {} errors",
+            self.files,
+            self.bytes as f64 / 1e6,
+            self.repairs,
+            self.spun,
+            self.errors
+        );
+        if self.skipped > 0 {
+            first += &format!(", {} skipped", self.skipped);
+        }
+        if self.resumed > 0 {
+            first += &format!(", {} already done", self.resumed);
+        }
+        eprintln!("{first}");
+        let s = self.scores;
+        eprintln!(
+            "unspin: spin scores 0-0.2: {} | 0.2-0.4: {} | 0.4-0.6: {} | 0.6-0.8: {} | 0.8-1: {}",
+            s[0], s[1], s[2], s[3], s[4]
+        );
+    }
+}
+
+/// How many inputs are repaired between two flushes of the output: bounds the output held.
+const GROUP_FILES: usize = 256;
+const GROUP_BYTES: u64 = 64 << 20;
+
+/// Run `job` over the collected inputs: small files in parallel groups whose outputs are
+/// printed in order, large files and standard input one at a time, streamed part by part.
+pub(crate) fn run(collected: Collected, batch: &BatchOpts, job: &impl Job) -> Result<Summary> {
+    let started = Instant::now();
+    let jobs = batch
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build_global();
+    let Collected { items, notes } = collected;
+    let progress = progress_bar(&items, batch.quiet);
+    if !batch.quiet {
+        for n in &notes {
+            progress.suspend(|| eprintln!("unspin: note: {n}"));
+        }
+    }
+    let ctx = Ctx {
+        encoding: batch.encoding,
+        jobs,
+        progress,
+    };
+    let mut summary = Summary {
+        skipped: notes.iter().filter(|n| n.starts_with("skipped")).count(),
+        ..Summary::default()
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut rest = &items[..];
+    while !rest.is_empty() {
+        if ctx.stopped() {
+            summary.interrupted = true;
+            break;
+        }
+        let streamed = matches!(&rest[0], Item::Input(i) if i.is_stdin() || i.size > large());
+        if streamed {
+            let Item::Input(input) = &rest[0] else {
+                unreachable!()
+            };
+            let result = job.run(input, &ctx, &mut out);
+            finish(
+                job,
+                &ctx,
+                &mut summary,
+                &rest[0],
+                result,
+                &mut out,
+                batch.quiet,
+            )?;
+            rest = &rest[1..];
+            continue;
+        }
+        let (mut n, mut bytes) = (0, 0);
+        while n < rest.len() && n < GROUP_FILES && bytes < GROUP_BYTES {
+            match &rest[n] {
+                Item::Input(i) if i.is_stdin() || i.size > large() => break,
+                Item::Input(i) => bytes += i.size,
+                Item::Missing { .. } => {}
+            }
+            n += 1;
+        }
+        let (group, tail) = rest.split_at(n);
+        let results: Vec<(Vec<u8>, Result<DocStats>)> = group
+            .par_iter()
+            .map(|item| {
+                let mut buf = Vec::new();
+                let result = match item {
+                    Item::Input(_) if ctx.stopped() => Err(Interrupted.into()),
+                    Item::Input(input) => job.run(input, &ctx, &mut buf),
+                    Item::Missing { .. } => Ok(DocStats::default()),
+                };
+                (buf, result)
+            })
+            .collect();
+        for (item, (buf, result)) in group.iter().zip(results) {
+            out.write_all(&buf)?;
+            finish(job, &ctx, &mut summary, item, result, &mut out, batch.quiet)?;
+            if let Item::Input(i) = item {
+                ctx.progress.inc(i.size);
+            }
+        }
+        out.flush()?;
+        let done = items.len() - tail.len();
+        ctx.progress
+            .set_message(format!("{done}/{} files", items.len()));
+        rest = tail;
+    }
+    out.flush()?;
+    ctx.progress.finish_and_clear();
+    summary.interrupted |= ctx.stopped();
+    summary.elapsed = started.elapsed();
+    if summary.interrupted {
+        eprintln!(
+            "unspin: interrupted after {} files; the files written are complete: run the same command again to finish",
+            summary.files
+        );
+    } else if !batch.quiet && items.len() > 1 {
+        summary.print();
+    }
+    Ok(summary)
+}
+
+/// Count one input's outcome and report its error in order.
+fn finish(
+    job: &impl Job,
+    ctx: &Ctx,
+    summary: &mut Summary,
+    item: &Item,
+    result: Result<DocStats>,
+    out: &mut dyn Write,
+    quiet: bool,
+) -> Result<()> {
+    let (name, result) = match item {
+        Item::Input(i) => (&i.name, result),
+        Item::Missing { name, error } => (name, Err(anyhow::anyhow!("{error:#}"))),
+    };
+    match result {
+        Ok(stats) => summary.add(&stats),
+        Err(e) if is_broken_pipe(&e) => return Err(e),
+        Err(e) if e.is::<Interrupted>() => summary.interrupted = true,
+        Err(e) if e.is::<Skipped>() => {
+            summary.skipped += 1;
+            if !quiet {
+                ctx.progress.suspend(|| eprintln!("unspin: note: {e}"));
+            }
+        }
+        Err(e) => {
+            summary.files += 1;
+            summary.errors += 1;
+            ctx.progress.suspend(|| eprintln!("unspin: error: {e:#}"));
+            job.failed(name, &e, out)?;
+        }
+    }
+    Ok(())
+}
+
+/// A bar on stderr for runs worth one: on a terminal, not `--quiet`, more than one input or
+/// a large one.
+fn progress_bar(items: &[Item], quiet: bool) -> ProgressBar {
+    let total: u64 = items
+        .iter()
+        .map(|i| match i {
+            Item::Input(i) => i.size,
+            Item::Missing { .. } => 0,
+        })
+        .sum();
+    if quiet || !std::io::stderr().is_terminal() || (items.len() < 2 && total < large()) {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}",
+        )
+        .expect("valid template"),
+    );
+    bar.set_message(format!("{} files", items.len()));
+    bar
+}

@@ -1,0 +1,420 @@
+//! Documents: one input read as text and repaired, whole when it is small, in parts of whole
+//! paragraphs when it is large, so memory stays bounded whatever the size of the file. Bad
+//! input (binary, not UTF-8) is found here and named with what to do about it.
+
+use super::batch::Ctx;
+use super::input::{Encoding, Input};
+use super::repair_text;
+use anyhow::{bail, Result};
+use rayon::prelude::*;
+use std::io::{BufRead, BufReader, Read};
+use std::sync::OnceLock;
+use unspin::repair::{Report, SpinEvidence};
+
+/// Files larger than this (8 MiB) are repaired part by part, each part scored on its own.
+/// A part ends at the first blank line after `large() / 8` bytes or, when no blank line
+/// comes, at a line end (or a space, in a line longer still) after `large() / 2` bytes.
+/// `UNSPIN_LARGE_FILE=BYTES` sets it, so tests can reach the part-by-part path quickly.
+pub(crate) fn large() -> u64 {
+    static LARGE: OnceLock<u64> = OnceLock::new();
+    *LARGE.get_or_init(|| {
+        std::env::var("UNSPIN_LARGE_FILE")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(8 << 20)
+            .max(16)
+    })
+}
+
+fn part_target() -> usize {
+    (large() / 8) as usize
+}
+
+fn part_max() -> usize {
+    (large() / 2) as usize
+}
+
+/// An input that is skipped rather than failed: a binary file found while walking a folder.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct Skipped(pub(crate) String);
+
+/// A run stopped by a signal before this input was finished.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted")]
+pub(crate) struct Interrupted;
+
+/// One part of a document, repaired: the whole of a small file or a run of paragraphs.
+pub(crate) struct Part<'a> {
+    /// The text, with a leading byte order mark if the file has one.
+    pub(crate) text: &'a str,
+    /// Bytes of the document before `text`.
+    pub(crate) offset: usize,
+    /// Lines of the document before `text`.
+    pub(crate) line: usize,
+    /// Bytes of byte order mark at the start of `text` (the repairer never sees it).
+    pub(crate) bom: usize,
+    /// Repair offsets are into `text`.
+    pub(crate) report: Report,
+}
+
+/// What one document came to, over all its parts.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct DocStats {
+    pub(crate) words: usize,
+    pub(crate) repairs: usize,
+    pub(crate) spin_score: f32,
+    pub(crate) bytes: u64,
+    /// Done by an earlier run (`fix --out-dir --resume`): nothing was read.
+    pub(crate) resumed: bool,
+}
+
+/// Read `input` and repair it part by part, handing each part to `emit` in order.
+pub(crate) fn repair_parts(
+    input: &Input,
+    ctx: &Ctx,
+    mut emit: impl FnMut(&Part) -> Result<()>,
+) -> Result<DocStats> {
+    let mut acc = Acc::default();
+    let mut reader: Box<dyn BufRead> = match &input.path {
+        Some(p) if input.size <= large() => {
+            let bytes = std::fs::read(p).map_err(|e| open_error(input, e))?;
+            let text = decode(input, ctx.encoding, bytes, 0)?;
+            let part = repair_one(input, &text, 0, 0)?;
+            emit(&part)?;
+            acc.add(&part);
+            return Ok(acc.finish(Some(part.report.spin_score)));
+        }
+        Some(p) => {
+            prescan(input, ctx.encoding)?;
+            let f = std::fs::File::open(p).map_err(|e| open_error(input, e))?;
+            Box::new(BufReader::with_capacity(1 << 16, f))
+        }
+        None => Box::new(std::io::stdin().lock()),
+    };
+    let mut parts = PartReader::new(&mut reader);
+    let window = ctx.jobs.max(1) * 2;
+    let (mut offset, mut line, mut count) = (0usize, 0usize, 0usize);
+    loop {
+        if ctx.stopped() {
+            bail!(Interrupted);
+        }
+        let mut texts = Vec::with_capacity(window);
+        while texts.len() < window {
+            match parts.next_part().map_err(|e| open_error(input, e))? {
+                Some(bytes) => texts.push(decode(input, ctx.encoding, bytes, offset)?),
+                None => break,
+            }
+        }
+        if texts.is_empty() {
+            break;
+        }
+        let mut starts = Vec::with_capacity(texts.len());
+        for t in &texts {
+            starts.push((offset, line));
+            offset += t.len();
+            line += t.matches('\n').count();
+        }
+        let reports: Vec<Part> = texts
+            .par_iter()
+            .zip(starts)
+            .map(|(t, (o, l))| repair_one(input, t, o, l))
+            .collect::<Result<_>>()?;
+        for part in &reports {
+            emit(part)?;
+            acc.add(part);
+            ctx.progress.inc(part.text.len() as u64);
+        }
+        count += reports.len();
+    }
+    // One part: its own score, exactly as for a small file.
+    let single = (count <= 1).then_some(acc.last_score);
+    Ok(acc.finish(single))
+}
+
+fn repair_one<'a>(input: &Input, text: &'a str, offset: usize, line: usize) -> Result<Part<'a>> {
+    let bom = if offset == 0 && text.starts_with('\u{feff}') {
+        3
+    } else {
+        0
+    };
+    let mut report = repair_text(&input.setup.repairer, input, &text[bom..])?;
+    for r in &mut report.repairs {
+        r.start += bom;
+        r.end += bom;
+    }
+    Ok(Part {
+        text,
+        offset,
+        line,
+        bom,
+        report,
+    })
+}
+
+/// The whole text of `input` at once, for commands that need all of it (diff, review).
+pub(crate) fn read_whole(input: &Input, encoding: Encoding) -> Result<String> {
+    let bytes = match &input.path {
+        Some(p) => std::fs::read(p).map_err(|e| open_error(input, e))?,
+        None => {
+            let mut b = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut b)
+                .map_err(|e| open_error(input, e))?;
+            b
+        }
+    };
+    decode(input, encoding, bytes, 0)
+}
+
+/// Sums over parts; the spin score of a many-part document comes from the evidence of all.
+#[derive(Default)]
+struct Acc {
+    words: usize,
+    repairs: usize,
+    evidence: f64,
+    bytes: u64,
+    last_score: f32,
+}
+
+impl Acc {
+    fn add(&mut self, p: &Part) {
+        self.words += p.report.words;
+        self.repairs += p.report.repairs.len();
+        self.evidence += p.report.evidence.per_100_words as f64 * p.report.words as f64 / 100.0;
+        self.bytes += p.text.len() as u64;
+        self.last_score = p.report.spin_score;
+    }
+
+    fn finish(self, single: Option<f32>) -> DocStats {
+        let per_100_words = if self.words == 0 {
+            0.0
+        } else {
+            (self.evidence * 100.0 / self.words as f64) as f32
+        };
+        DocStats {
+            words: self.words,
+            repairs: self.repairs,
+            spin_score: single.unwrap_or_else(|| SpinEvidence { per_100_words }.score()),
+            bytes: self.bytes,
+            resumed: false,
+        }
+    }
+}
+
+fn open_error(input: &Input, e: std::io::Error) -> anyhow::Error {
+    let what = match &input.path {
+        Some(p) => super::input::what_to_do(p, e.kind()),
+        None => "check what feeds standard input",
+    };
+    anyhow::Error::new(e).context(format!("cannot read {}; {what}", input.name))
+}
+
+fn binary(input: &Input) -> anyhow::Error {
+    let m = format!(
+        "{}: looks binary (contains NUL bytes); unspin reads text only (UTF-16 text: convert it to UTF-8 first)",
+        input.name
+    );
+    if input.explicit {
+        anyhow::anyhow!(m)
+    } else {
+        Skipped(format!(
+            "skipped {} (binary: contains NUL bytes)",
+            input.name
+        ))
+        .into()
+    }
+}
+
+fn not_utf8(input: &Input, at: usize) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{}: not valid UTF-8 (first bad byte at offset {at}); convert it to UTF-8 first (e.g. `iconv -f windows-1252 -t utf-8`) or pass --encoding lossy",
+        input.name
+    )
+}
+
+/// Bytes to text: NUL bytes mean binary; invalid UTF-8 is an error unless `--encoding lossy`.
+/// `offset`: where the bytes start in the document, for messages.
+fn decode(input: &Input, encoding: Encoding, bytes: Vec<u8>, offset: usize) -> Result<String> {
+    if bytes.contains(&0) {
+        return Err(binary(input));
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(s),
+        Err(e) if encoding == Encoding::Lossy => {
+            Ok(String::from_utf8_lossy(e.as_bytes()).into_owned())
+        }
+        Err(e) => Err(not_utf8(input, offset + e.utf8_error().valid_up_to())),
+    }
+}
+
+/// Read a large file once before repairing it, so a binary or non-UTF-8 file is reported
+/// before any of its output is written.
+fn prescan(input: &Input, encoding: Encoding) -> Result<()> {
+    let path = input.path.as_ref().expect("a file");
+    let mut f = std::fs::File::open(path).map_err(|e| open_error(input, e))?;
+    let mut buf = vec![0u8; 1 << 20];
+    let (mut carry, mut pos) = (0usize, 0usize);
+    loop {
+        let n = f
+            .read(&mut buf[carry..])
+            .map_err(|e| open_error(input, e))?;
+        if n == 0 {
+            if carry > 0 && encoding == Encoding::Utf8 {
+                return Err(not_utf8(input, pos));
+            }
+            return Ok(());
+        }
+        let block = &buf[..carry + n];
+        if block[carry..].contains(&0) {
+            return Err(binary(input));
+        }
+        let mut keep = 0;
+        if encoding == Encoding::Utf8 {
+            if let Err(e) = std::str::from_utf8(block) {
+                if e.error_len().is_some() {
+                    return Err(not_utf8(input, pos + e.valid_up_to()));
+                }
+                keep = block.len() - e.valid_up_to();
+            }
+        }
+        let len = block.len();
+        buf.copy_within(len - keep..len, 0);
+        pos += len - keep;
+        carry = keep;
+    }
+}
+
+/// Cuts a byte stream into parts of whole paragraphs (whole lines when paragraphs are huge).
+struct PartReader<'r> {
+    reader: &'r mut dyn BufRead,
+    carry: Vec<u8>,
+}
+
+impl<'r> PartReader<'r> {
+    fn new(reader: &'r mut dyn BufRead) -> PartReader<'r> {
+        PartReader {
+            reader,
+            carry: Vec::new(),
+        }
+    }
+
+    fn next_part(&mut self) -> std::io::Result<Option<Vec<u8>>> {
+        let mut buf = std::mem::take(&mut self.carry);
+        loop {
+            let start = buf.len();
+            let room = (part_max() + part_target()).saturating_sub(start).max(1);
+            let n = (&mut *self.reader)
+                .take(room as u64)
+                .read_until(b'\n', &mut buf)?;
+            if n == 0 {
+                break;
+            }
+            let line = &buf[start..];
+            if !line.ends_with(b"\n") && n == room {
+                // A line longer than a part: cut after its last space, or between characters.
+                let cut = line_cut(&buf[..]);
+                self.carry = buf.split_off(cut);
+                break;
+            }
+            let blank = line.iter().all(u8::is_ascii_whitespace);
+            if (blank && buf.len() >= part_target()) || buf.len() >= part_max() {
+                break;
+            }
+        }
+        Ok((!buf.is_empty()).then_some(buf))
+    }
+}
+
+/// Where to cut a too-long run of bytes with no line end: after its last space, else at the
+/// start of a UTF-8 character.
+fn line_cut(buf: &[u8]) -> usize {
+    if let Some(i) = buf.iter().rposition(|&b| b == b' ' || b == b'\t') {
+        if i > 0 {
+            return i + 1;
+        }
+    }
+    let mut j = buf.len() - 1;
+    while j > 0 && buf[j] & 0xC0 == 0x80 {
+        j -= 1;
+    }
+    if j == 0 {
+        buf.len()
+    } else {
+        j
+    }
+}
+
+/// Line starts of a text, for turning byte offsets into 1-based line and column.
+pub(crate) struct Lines<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    pub(crate) fn new(text: &'a str) -> Lines<'a> {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Lines { text, starts }
+    }
+
+    /// 0-based line index, 1-based column in characters, and the line's text (no line end).
+    pub(crate) fn locate(&self, at: usize, skip: usize) -> (usize, usize, &'a str) {
+        let i = self.starts.partition_point(|&s| s <= at) - 1;
+        let start = self.starts[i].max(if i == 0 { skip } else { 0 });
+        let end = self.starts.get(i + 1).map_or(self.text.len(), |&e| e);
+        let col = self.text[start..at].chars().count() + 1;
+        let line = self.text[start..end].trim_end_matches(['\n', '\r']);
+        (i, col, line)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts_of(text: &str) -> Vec<Vec<u8>> {
+        let mut r: &[u8] = text.as_bytes();
+        let mut reader: &mut dyn BufRead = &mut r;
+        let mut p = PartReader::new(&mut reader);
+        let mut out = Vec::new();
+        while let Some(b) = p.next_part().unwrap() {
+            out.push(b);
+        }
+        out
+    }
+
+    #[test]
+    fn parts_end_at_blank_lines_and_cover_everything() {
+        let para = "word ".repeat(1000) + "\r\n\r\n";
+        let text = para.repeat(part_target() / para.len() * 3);
+        let parts = parts_of(&text);
+        assert!(parts.len() >= 3, "{}", parts.len());
+        assert_eq!(parts.concat(), text.as_bytes());
+        for p in &parts[..parts.len() - 1] {
+            assert!(p.ends_with(b"\r\n\r\n"));
+        }
+    }
+
+    #[test]
+    fn an_endless_line_is_cut_between_words_or_characters() {
+        let text = "wörd ".repeat(part_max() / 3);
+        let parts = parts_of(&text);
+        assert!(parts.len() >= 2);
+        assert_eq!(parts.concat(), text.as_bytes());
+        assert!(parts.iter().all(|p| std::str::from_utf8(p).is_ok()));
+        let text = "ö".repeat(part_max());
+        let parts = parts_of(&text);
+        assert_eq!(parts.concat(), text.as_bytes());
+        assert!(parts.iter().all(|p| std::str::from_utf8(p).is_ok()));
+    }
+
+    #[test]
+    fn lines_locate_offsets() {
+        let text = "\u{feff}ab\r\ncd é x\n";
+        let l = Lines::new(text);
+        assert_eq!(l.locate(3, 3), (0, 1, "ab"));
+        assert_eq!(l.locate(text.find('x').unwrap(), 3), (1, 6, "cd é x"));
+    }
+}
