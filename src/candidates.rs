@@ -90,10 +90,8 @@ pub fn sentences(input: &str, tokens: &[Token], dicts: &Dictionaries) -> Vec<Vec
                 gap_ok = true;
             }
             Kind::Space => {
-                if text.contains('\n') {
-                    if !cur.is_empty() {
-                        out.push(std::mem::take(&mut cur));
-                    }
+                if text.contains('\n') && !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
                 }
             }
             Kind::Punct => {

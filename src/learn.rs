@@ -62,6 +62,13 @@ pub fn learn(pairs: &[(String, String)]) -> Vec<Proposal> {
             if e.spun.is_empty() || e.orig.is_empty() {
                 continue;
             }
+            // A phrase broken by punctuation is two edits the aligner merged, not one row.
+            let joined = |text: &str, ws: &[Word], r: &std::ops::Range<usize>| {
+                (r.start + 1..r.end).all(|k| text[ws[k - 1].end..ws[k].start].trim().is_empty())
+            };
+            if !joined(spun_text, &spun, &e.spun) || !joined(orig_text, &orig, &e.orig) {
+                continue;
+            }
             let s = phrase(&spun, e.spun.clone());
             let o = phrase(&orig, e.orig.clone());
             let digits = |x: &str| x.bytes().any(|b| b.is_ascii_digit());

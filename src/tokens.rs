@@ -63,8 +63,7 @@ pub fn tokenize(input: &str) -> Vec<Token> {
             kind = Kind::Space;
         } else if is_word_char(c) {
             let mut has_letter = c.is_alphabetic();
-            loop {
-                let Some(&(i, d)) = chars.peek() else { break };
+            while let Some(&(i, d)) = chars.peek() {
                 if is_word_char(d) {
                     has_letter |= d.is_alphabetic();
                     end = i + d.len_utf8();

@@ -1,0 +1,98 @@
+//! The shipped dictionaries: canonical sources, fresh artifacts, the lookups users rely on,
+//! and every spin-table row's example run through the candidate generator.
+
+use std::path::Path;
+use unspin::candidates::{candidates, sentences, whole_phrase, Source};
+use unspin::dictionaries::{Dictionaries, SpinTable, SPINS_TSV};
+use unspin::tokens::{normalize, tokenize};
+
+#[test]
+fn sources_are_canonical_and_artifacts_match_the_last_build() {
+    let problems = unspin::builder::check_sources(Path::new("dictionaries")).unwrap();
+    assert!(
+        problems.is_empty(),
+        "run `unspin dict build` / fix the TSV:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn embedded_dictionaries_open() {
+    let d = Dictionaries::embedded();
+    assert!(d.spins.len() > 500, "spin table has {} rows", d.spins.len());
+    assert!(d.thesaurus.len() > 50_000);
+    assert!(d.expressions.len() > 50_000);
+}
+
+fn originals(phrase: &str) -> Vec<String> {
+    let d = Dictionaries::embedded();
+    let mut out: Vec<String> = whole_phrase(phrase, d)
+        .iter()
+        .map(|c| c.text.to_string())
+        .collect();
+    out.extend(
+        d.spins
+            .get(&normalize(phrase))
+            .iter()
+            .map(|r| r.original.clone()),
+    );
+    out
+}
+
+#[test]
+fn lookups_find_the_originals() {
+    assert!(originals("mentioned").contains(&"said".to_string()));
+    assert!(originals("Fact Social").contains(&"Truth Social".to_string()));
+    assert!(
+        originals("coalition of the prepared").contains(&"Coalition of the Willing".to_string())
+    );
+    assert!(originals("White Home").contains(&"White House".to_string()));
+    assert!(originals("Wall Road").contains(&"Wall Street".to_string()));
+    assert!(originals("World Conflict Two").contains(&"World War Two".to_string()));
+    assert!(originals("city corridor").contains(&"City Hall".to_string()));
+    assert!(originals("as a result of").contains(&"because".to_string()));
+    assert!(originals("choices").contains(&"decisions".to_string()));
+    assert!(!originals("the").contains(&"a".to_string()));
+}
+
+/// Every row of spins.tsv carries an example; in it, the row's spun phrase must be found and
+/// offered its original. A row whose phrase never tokenises as written fails here.
+#[test]
+fn every_spin_row_fires_on_its_example() {
+    let d = Dictionaries::embedded();
+    let table = SpinTable::parse(SPINS_TSV, "spins.tsv").unwrap();
+    let mut failures = Vec::new();
+    let mut rows = 0;
+    for line in SPINS_TSV.lines().filter(|l| !l.starts_with('#')) {
+        let f: Vec<&str> = line.split('\t').collect();
+        let (spun, original, example) = (f[0], f[1], f[5]);
+        rows += 1;
+        assert!(
+            !example.is_empty(),
+            "row {spun} -> {original} has no example"
+        );
+        assert!(table.get(spun).iter().any(|r| r.original == original));
+        let tokens = tokenize(example);
+        let found = sentences(example, &tokens, d).iter().any(|words| {
+            candidates(words, d).iter().flatten().any(|c| {
+                let span: Vec<&str> = words[c.start..c.end]
+                    .iter()
+                    .map(|w| w.norm.as_str())
+                    .collect();
+                span.join(" ") == spun
+                    && c.text == original
+                    && matches!(c.source, Source::Spins { .. })
+            })
+        });
+        if !found {
+            failures.push(format!("{spun} -> {original} in {example:?}"));
+        }
+    }
+    assert!(rows > 500);
+    assert!(
+        failures.is_empty(),
+        "{} rows do not fire on their example:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

@@ -1,0 +1,85 @@
+//! The repair engine end to end through the library: spun text is repaired, clean text is
+//! left alone, and the output keeps everything but the repaired spans.
+
+use unspin::dictionaries::Dictionaries;
+use unspin::repair::{apply, Repairer};
+
+fn fix(text: &str) -> (String, f32) {
+    let r = Repairer::new(Dictionaries::embedded()).repair(text);
+    (apply(text, &r.repairs), r.spin_score)
+}
+
+/// A paragraph written for this test in the style of the word spinner (not from the corpus).
+const SPUN: &str = "The firm mentioned on Tuesday that its inventory rose sharply final yr, \
+nonetheless analysts on Wall Road stay cautious. Executives mentioned the financial system \
+was slowing as a result of greater rates of interest. The corporate additionally mentioned it \
+will launch a brand new product earlier than the top of the 12 months.";
+
+#[test]
+fn repairs_a_spun_paragraph() {
+    let (fixed, score) = fix(SPUN);
+    assert!(score > 0.9, "spin score {score}");
+    for want in [
+        "said on Tuesday",
+        "Wall Street",
+        "higher",
+        "economy",
+        "before the",
+        "last year",
+    ] {
+        assert!(fixed.contains(want), "{want:?} missing from {fixed}");
+    }
+    assert!(!fixed.contains("mentioned"), "{fixed}");
+}
+
+#[test]
+fn keeps_case_punctuation_and_spacing() {
+    let (fixed, _) = fix(SPUN);
+    let (a, b): (Vec<char>, Vec<char>) = (
+        SPUN.chars().filter(|c| c.is_ascii_punctuation()).collect(),
+        fixed.chars().filter(|c| c.is_ascii_punctuation()).collect(),
+    );
+    assert_eq!(a, b);
+    assert!(fixed.starts_with("The "));
+}
+
+#[test]
+fn leaves_a_clean_article_alone() {
+    let text = include_str!("../fixtures/seed-000.clean.txt");
+    let r = Repairer::new(Dictionaries::embedded()).repair(text);
+    assert!(r.spin_score < 0.1, "spin score {}", r.spin_score);
+    assert!(r.repairs.len() <= 1, "{:?}", r.repairs);
+}
+
+#[test]
+fn restores_the_seed_articles_damaged_names_and_phrases() {
+    let spun = include_str!("../fixtures/seed-001.spun.txt");
+    let (fixed, score) = fix(spun);
+    assert!(score > 0.9);
+    for want in [
+        "Truth Social",
+        "coalition of the willing",
+        "White House",
+        "World War Two",
+        "foreign policy decisions based on",
+        "news conference",
+        "the two sides",
+    ] {
+        assert!(fixed.contains(want), "{want:?} not restored");
+    }
+}
+
+#[test]
+fn empty_and_odd_inputs() {
+    for text in [
+        "",
+        " \n\n ",
+        "—",
+        "12,345 678",
+        "\u{feff}Hello.",
+        "a\r\nb\r\n",
+    ] {
+        let (fixed, _) = fix(text);
+        assert_eq!(fixed, text);
+    }
+}
