@@ -57,7 +57,10 @@ pub struct Candidate<'d> {
     pub start: usize,
     pub end: usize,
     pub text: &'d str,
-    /// Language-model ids of the candidate's words (None for unknown words).
+    /// How many words the candidate has.
+    pub len: usize,
+    /// Language-model ids of the candidate's words (None for unknown words), filled in by
+    /// the lattice for the candidates that survive pruning.
     pub ids: Vec<Option<WordId>>,
     pub source: Source,
 }
@@ -122,21 +125,27 @@ pub fn candidates<'d>(words: &[SentWord], dicts: &'d Dictionaries) -> Vec<Vec<Ca
     let mut out: Vec<Vec<Candidate>> = vec![Vec::new(); words.len()];
     let max = MAX_PHRASE_WORDS.max(dicts.spins.max_words());
     let mut key = String::new();
+    let mut window: Vec<&str> = Vec::with_capacity(max);
     for i in 0..words.len() {
-        key.clear();
+        window.clear();
         for j in i..words.len().min(i + max) {
-            if j > i {
-                if !words[j - 1].joined {
-                    break;
-                }
+            if j > i && !words[j - 1].joined {
+                break;
+            }
+            window.push(&words[j].norm);
+        }
+        let thesaurus = dicts.thesaurus.walk(&window);
+        let expressions_listed = dicts.expressions.walk(&window);
+        key.clear();
+        for (j, w) in window.iter().enumerate() {
+            if j > 0 {
                 key.push(' ');
             }
-            key.push_str(&words[j].norm);
-            let end = j + 1;
+            key.push_str(w);
+            let end = i + j + 1;
             for r in dicts.spins.get(&key) {
                 push(
                     &mut out[i],
-                    dicts,
                     i,
                     end,
                     &r.original,
@@ -147,14 +156,16 @@ pub fn candidates<'d>(words: &[SentWord], dicts: &'d Dictionaries) -> Vec<Vec<Ca
                     },
                 );
             }
-            if end - i >= 2 {
-                let found = expressions(&words[i..end], &key, dicts);
+            if j >= 1 {
+                let listed = expressions_listed
+                    .iter()
+                    .find(|m| m.0 == j + 1)
+                    .map(|m| m.1);
+                let found = expressions(&words[i..end], &key, listed, dicts);
                 let n = found.len() as u32;
                 for (e, via) in found {
-                    push_scored_as(
-                        &words[i..end],
+                    push(
                         &mut out[i],
-                        dicts,
                         i,
                         end,
                         e,
@@ -162,22 +173,16 @@ pub fn candidates<'d>(words: &[SentWord], dicts: &'d Dictionaries) -> Vec<Vec<Ca
                     );
                 }
             }
-            let total: f32 = dicts
-                .thesaurus
-                .get_weighted(&key)
-                .map(|(_, fanout)| 1.0 / fanout.max(1) as f32)
-                .sum();
-            for (c, fanout) in dicts.thesaurus.get_weighted(&key) {
-                push(
-                    &mut out[i],
-                    dicts,
-                    i,
-                    end,
-                    c,
-                    Source::Thesaurus {
-                        share: 1.0 / fanout.max(1) as f32 / total,
-                    },
-                );
+            if let Some(&(_, v)) = thesaurus.iter().find(|m| m.0 == j + 1) {
+                let total: f32 = dicts
+                    .thesaurus
+                    .entries_of(v)
+                    .map(|(_, fanout)| 1.0 / fanout.max(1) as f32)
+                    .sum();
+                for (c, fanout) in dicts.thesaurus.entries_of(v) {
+                    let share = 1.0 / fanout.max(1) as f32 / total;
+                    push(&mut out[i], i, end, c, Source::Thesaurus { share });
+                }
             }
         }
     }
@@ -207,11 +212,12 @@ const EXPRESSION_WORD_OPTIONS: usize = 3;
 fn expressions<'d>(
     ws: &[SentWord],
     key: &str,
+    listed: Option<u64>,
     dicts: &'d Dictionaries,
 ) -> Vec<(&'d str, ExpressionVia)> {
-    let mut found: Vec<(&'d str, ExpressionVia)> = dicts
-        .expressions
-        .get_weighted(key)
+    let mut found: Vec<(&'d str, ExpressionVia)> = listed
+        .into_iter()
+        .flat_map(|v| dicts.expressions.entries_of(v))
         .filter(|(e, _)| normalize(e) != key)
         .map(|(e, curated)| {
             let via = if curated > 0 {
@@ -275,22 +281,6 @@ fn expressions<'d>(
 
 fn push<'d>(
     list: &mut Vec<Candidate<'d>>,
-    dicts: &Dictionaries,
-    start: usize,
-    end: usize,
-    text: &'d str,
-    source: Source,
-) {
-    push_scored_as(&[], list, dicts, start, end, text, source)
-}
-
-/// [`push`]; a curated name is scored by the language model as the words it replaces (the
-/// model predates most names in the news and would judge "Truth Social" by "truth"), so
-/// only the channel prior decides it.
-fn push_scored_as<'d>(
-    observed: &[SentWord],
-    list: &mut Vec<Candidate<'d>>,
-    dicts: &Dictionaries,
     start: usize,
     end: usize,
     text: &'d str,
@@ -302,25 +292,31 @@ fn push_scored_as<'d>(
     {
         return;
     }
-    let name = matches!(
-        source,
-        Source::Expression {
-            via: ExpressionVia::Name,
-            ..
-        }
-    );
-    let ids = if name && !observed.is_empty() {
-        observed.iter().map(|w| w.id).collect()
-    } else {
-        text.split(' ')
-            .map(|w| lm_id(dicts, &normalize(w)))
-            .collect()
-    };
     list.push(Candidate {
         start,
         end,
         text,
-        ids,
+        len: text.split(' ').count(),
+        ids: Vec::new(),
         source,
     });
+}
+
+/// The language-model ids a candidate is scored with. A curated name is scored as the words
+/// it replaces (the model predates most names in the news and would judge "Truth Social" by
+/// "truth"), so only the channel prior decides it.
+pub fn lm_ids(c: &Candidate, words: &[SentWord], dicts: &Dictionaries) -> Vec<Option<WordId>> {
+    if matches!(
+        c.source,
+        Source::Expression {
+            via: ExpressionVia::Name,
+            ..
+        }
+    ) {
+        return words[c.start..c.end].iter().map(|w| w.id).collect();
+    }
+    c.text
+        .split(' ')
+        .map(|w| lm_id(dicts, &normalize(w)))
+        .collect()
 }

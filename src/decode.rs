@@ -32,6 +32,11 @@ pub struct Tuning {
     /// probabilities ("of the essence" -> "important"). Spin-table rows carry their own
     /// evidence and pay nothing.
     pub length_penalty: f32,
+    /// Candidates whose prior against keeping the words is worse than this (log10) are
+    /// dropped before decoding: no language-model gain seen in practice makes up for it.
+    pub max_lm_gain: f32,
+    /// Candidates kept per position after scoring each in its observed context.
+    pub max_candidates: usize,
 }
 
 impl Default for Tuning {
@@ -45,11 +50,14 @@ impl Default for Tuning {
             expression_spins_mass: 0.1,
             lm_weight: 0.7,
             length_penalty: 2.0,
+            max_lm_gain: 3.0,
+            max_candidates: 6,
         }
     }
 }
 
-/// One step of a path: words `start..end` either kept (`cand: None`) or replaced.
+/// One step of a path: words `start..end` either kept (`cand: None`) or replaced by
+/// candidate `cand` of the lattice's list at `start`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Segment {
     pub start: usize,
@@ -71,19 +79,19 @@ pub fn candidate_prior(c: &Candidate, rate: f32, t: &Tuning) -> f32 {
             rate * mass / choices as f32
         }
         Source::Thesaurus { share } => {
-            let delta = (c.end - c.start).abs_diff(c.ids.len()) as i32;
+            let delta = (c.end - c.start).abs_diff(c.len) as i32;
             rate * t.thesaurus_mass * share * 10f32.powi(-delta).powf(t.length_penalty)
         }
     }
 }
 
-/// log10 of the probability of keeping a word that has candidates.
-fn keep_logprior(cands: &[Candidate], rate: f32, t: &Tuning) -> f32 {
-    if cands.is_empty() {
-        return 0.0;
-    }
-    let mass: f32 = cands.iter().map(|c| candidate_prior(c, rate, t)).sum();
-    (1.0 - mass.min(0.95)).log10()
+/// One sentence ready to decode: its words, the candidates that survived pruning, and the
+/// channel log priors of keeping each word and of each candidate, computed once.
+pub struct Lattice<'w, 'd> {
+    pub words: &'w [SentWord],
+    pub cands: Vec<Vec<Candidate<'d>>>,
+    keep_lp: Vec<f32>,
+    cand_lp: Vec<Vec<f32>>,
 }
 
 #[derive(Clone, Copy)]
@@ -94,6 +102,8 @@ struct Hyp {
     back: u32,
     seg: Segment,
 }
+
+type State = (Option<WordId>, Option<WordId>);
 
 /// Scores words into the language model state.
 pub struct Scorer<'a> {
@@ -115,12 +125,7 @@ impl<'a> Scorer<'a> {
         }
     }
 
-    fn emit(
-        &self,
-        h2: Option<WordId>,
-        h1: Option<WordId>,
-        w: Option<WordId>,
-    ) -> (f32, Option<WordId>, Option<WordId>) {
+    fn emit(&self, (h2, h1): State, w: Option<WordId>) -> (f32, State) {
         match w {
             Some(w) => {
                 // "a" and "an" read as "a" (so a/an agreement never decides a repair); the word
@@ -134,90 +139,190 @@ impl<'a> Scorer<'a> {
                     }
                     _ => h1,
                 };
-                (
-                    self.tuning.lm_weight * lm.logprob(h2.filter(|_| h1.is_some()), h1_scored, w),
-                    h1,
-                    Some(w),
-                )
+                let lp = lm.logprob(h2.filter(|_| h1.is_some()), h1_scored, w);
+                (self.tuning.lm_weight * lp, (h1, Some(w)))
             }
-            None => (self.tuning.lm_weight * self.tuning.oov_logprob, None, None),
+            None => (
+                self.tuning.lm_weight * self.tuning.oov_logprob,
+                (None, None),
+            ),
         }
     }
 
-    fn emit_all(
-        &self,
-        mut h2: Option<WordId>,
-        mut h1: Option<WordId>,
-        ws: impl Iterator<Item = Option<WordId>>,
-    ) -> (f32, Option<WordId>, Option<WordId>) {
+    fn emit_all(&self, mut st: State, ws: impl Iterator<Item = Option<WordId>>) -> (f32, State) {
         let mut total = 0.0;
         for w in ws {
-            let (lp, a, b) = self.emit(h2, h1, w);
+            let (lp, next) = self.emit(st, w);
             total += lp;
-            h2 = a;
-            h1 = b;
+            st = next;
         }
-        (total, h2, h1)
+        (total, st)
     }
 
-    fn segment_score(
+    /// Build the lattice of a sentence: priors for every reading, then pruning (when `prune`)
+    /// of candidates that cannot win: those whose prior alone loses by more than any LM gain,
+    /// and, per position, all but the best few when each is scored in its observed context.
+    pub fn lattice<'w, 'd>(
+        &self,
+        words: &'w [SentWord],
+        cands: Vec<Vec<Candidate<'d>>>,
+        prune: bool,
+    ) -> Lattice<'w, 'd> {
+        let t = &self.tuning;
+        let mut keep_lp = Vec::with_capacity(words.len());
+        let mut kept_cands = Vec::with_capacity(words.len());
+        let mut cand_lp = Vec::with_capacity(words.len());
+        for (i, list) in cands.into_iter().enumerate() {
+            let priors: Vec<f32> = list
+                .iter()
+                .map(|c| candidate_prior(c, self.rate, t))
+                .collect();
+            let mass: f32 = priors.iter().sum();
+            let keep = if list.is_empty() {
+                0.0
+            } else {
+                (1.0 - mass.min(0.95)).log10()
+            };
+            keep_lp.push(keep);
+            let mut scored: Vec<(f32, f32, Candidate)> = list
+                .into_iter()
+                .zip(priors)
+                .map(|(c, p)| (p.max(1e-12).log10(), 0.0, c))
+                .filter(|(lp, _, _)| !prune || lp - keep > -t.max_lm_gain)
+                .map(|(lp, g, mut c)| {
+                    c.ids = crate::candidates::lm_ids(&c, words, self.dicts);
+                    (lp, g, c)
+                })
+                .collect();
+            if prune && scored.len() > t.max_candidates {
+                let mut observed: Vec<(usize, f32)> = Vec::new();
+                for x in scored.iter_mut() {
+                    let end = x.2.end;
+                    let base = match observed.iter().find(|o| o.0 == end) {
+                        Some(o) => o.1,
+                        None => {
+                            let b = self.local_score(words, i, end, None);
+                            observed.push((end, b));
+                            b
+                        }
+                    };
+                    x.1 = x.0 - keep + self.local_score(words, i, end, Some(&x.2.ids)) - base;
+                }
+                scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+                scored.truncate(t.max_candidates);
+            }
+            cand_lp.push(scored.iter().map(|x| x.0).collect());
+            kept_cands.push(scored.into_iter().map(|x| x.2).collect());
+        }
+        Lattice {
+            words,
+            cands: kept_cands,
+            keep_lp,
+            cand_lp,
+        }
+    }
+
+    /// LM score of words `start..end` (or `replacement`) between two observed words of
+    /// context on each side.
+    fn local_score(
         &self,
         words: &[SentWord],
-        cands: &[Vec<Candidate>],
-        seg: Segment,
-        h2: Option<WordId>,
-        h1: Option<WordId>,
-    ) -> (f32, Option<WordId>, Option<WordId>) {
+        start: usize,
+        end: usize,
+        replacement: Option<&[Option<WordId>]>,
+    ) -> f32 {
+        let left = start.saturating_sub(2);
+        let right = (end + 2).min(words.len());
+        let st = if left == 0 {
+            self.start_state()
+        } else {
+            (None, None)
+        };
+        let (_, st) = self.emit_all(st, words[left..start].iter().map(|w| w.id));
+        let (mid, st) = match replacement {
+            Some(ids) => self.emit_all(st, ids.iter().copied()),
+            None => self.emit_all(st, words[start..end].iter().map(|w| w.id)),
+        };
+        let (tail, _) = self.emit_all(st, words[end..right].iter().map(|w| w.id));
+        mid + tail
+    }
+
+    fn segment_score(&self, lat: &Lattice, seg: Segment, st: State) -> (f32, State) {
         match seg.cand {
             None => {
-                let (lp, a, b) =
-                    self.emit_all(h2, h1, words[seg.start..seg.end].iter().map(|w| w.id));
+                let (lp, next) =
+                    self.emit_all(st, lat.words[seg.start..seg.end].iter().map(|w| w.id));
                 (
-                    lp + keep_logprior(&cands[seg.start], self.rate, &self.tuning),
-                    a,
-                    b,
+                    lp + lat.keep_lp[seg.start..seg.end].iter().sum::<f32>(),
+                    next,
                 )
             }
             Some(k) => {
-                let c = &cands[seg.start][k];
-                let (lp, a, b) = self.emit_all(h2, h1, c.ids.iter().copied());
-                (
-                    lp + candidate_prior(c, self.rate, &self.tuning)
-                        .max(1e-9)
-                        .log10(),
-                    a,
-                    b,
-                )
+                let c = &lat.cands[seg.start][k];
+                let (lp, next) = self.emit_all(st, c.ids.iter().copied());
+                (lp + lat.cand_lp[seg.start][k], next)
             }
         }
     }
 
+    fn start_state(&self) -> State {
+        (None, Some(self.dicts.lm.bos()))
+    }
+
     /// Total score of a path of segments covering the sentence.
-    pub fn path_score(
-        &self,
-        words: &[SentWord],
-        cands: &[Vec<Candidate>],
-        path: &[Segment],
-    ) -> f32 {
-        let (mut h2, mut h1) = (None, Some(self.dicts.lm.bos()));
+    pub fn path_score(&self, lat: &Lattice, path: &[Segment]) -> f32 {
+        let mut st = self.start_state();
         let mut total = 0.0;
         for &seg in path {
-            let (s, a, b) = self.segment_score(words, cands, seg, h2, h1);
+            let (s, next) = self.segment_score(lat, seg, st);
             total += s;
-            h2 = a;
-            h1 = b;
+            st = next;
         }
-        total + self.emit(h2, h1, Some(self.dicts.lm.eos())).0
+        total + self.emit(st, Some(self.dicts.lm.eos())).0
+    }
+
+    /// The language-model state before each segment of `path`.
+    pub fn states(&self, lat: &Lattice, path: &[Segment]) -> Vec<(Option<WordId>, Option<WordId>)> {
+        let mut st = self.start_state();
+        let mut out = Vec::with_capacity(path.len() + 1);
+        for &seg in path {
+            out.push(st);
+            st = self.segment_score(lat, seg, st).1;
+        }
+        out.push(st);
+        out
+    }
+
+    /// Score of `path` from segment `k` on, as far as segment `k`'s reading can matter
+    /// (two words past it, or the sentence end), starting from `state` before it. Two paths
+    /// that differ only in segment `k` differ by exactly the difference of these scores.
+    pub fn score_from(&self, lat: &Lattice, path: &[Segment], k: usize, state: State) -> f32 {
+        let (mut total, mut st) = self.segment_score(lat, path[k], state);
+        let mut after = 0;
+        for &seg in &path[k + 1..] {
+            if after >= 2 {
+                return total;
+            }
+            let (s, next) = self.segment_score(lat, seg, st);
+            total += s;
+            st = next;
+            after += seg.end - seg.start;
+        }
+        if after >= 2 {
+            return total;
+        }
+        total + self.emit(st, Some(self.dicts.lm.eos())).0
     }
 
     /// The best path through the sentence.
-    pub fn decode(&self, words: &[SentWord], cands: &[Vec<Candidate>]) -> Vec<Segment> {
-        let n = words.len();
+    pub fn decode(&self, lat: &Lattice) -> Vec<Segment> {
+        let n = lat.words.len();
         let mut arena: Vec<Hyp> = Vec::with_capacity(n * self.tuning.beam * 2);
         let mut beams: Vec<Vec<u32>> = vec![Vec::new(); n + 1];
+        let (h2, h1) = self.start_state();
         arena.push(Hyp {
-            h2: None,
-            h1: Some(self.dicts.lm.bos()),
+            h2,
+            h1,
             score: 0.0,
             back: u32::MAX,
             seg: Segment {
@@ -233,55 +338,52 @@ impl<'a> Scorer<'a> {
             here.truncate(self.tuning.beam);
             for &hi in &here {
                 let h = arena[hi as usize];
-                let mut steps = vec![Segment {
+                let keep = Segment {
                     start: i,
                     end: i + 1,
                     cand: None,
-                }];
-                steps.extend((0..cands[i].len()).map(|k| Segment {
+                };
+                let alts = (0..lat.cands[i].len()).map(|k| Segment {
                     start: i,
-                    end: cands[i][k].end,
+                    end: lat.cands[i][k].end,
                     cand: Some(k),
-                }));
-                for seg in steps {
-                    let (s, h2, h1) = self.segment_score(words, cands, seg, h.h2, h.h1);
+                });
+                for seg in std::iter::once(keep).chain(alts) {
+                    let (s, (h2, h1)) = self.segment_score(lat, seg, (h.h2, h.h1));
                     let score = h.score + s;
                     let target = &mut beams[seg.end];
-                    if let Some(&j) = target
+                    let same = target
                         .iter()
-                        .find(|&&j| arena[j as usize].h2 == h2 && arena[j as usize].h1 == h1)
-                    {
-                        if arena[j as usize].score < score {
-                            arena[j as usize] = Hyp {
-                                h2,
-                                h1,
-                                score,
-                                back: hi,
-                                seg,
-                            };
+                        .copied()
+                        .find(|&j| arena[j as usize].h2 == h2 && arena[j as usize].h1 == h1);
+                    let hyp = Hyp {
+                        h2,
+                        h1,
+                        score,
+                        back: hi,
+                        seg,
+                    };
+                    match same {
+                        Some(j) if arena[j as usize].score < score => arena[j as usize] = hyp,
+                        Some(_) => {}
+                        None => {
+                            arena.push(hyp);
+                            target.push((arena.len() - 1) as u32);
                         }
-                    } else {
-                        arena.push(Hyp {
-                            h2,
-                            h1,
-                            score,
-                            back: hi,
-                            seg,
-                        });
-                        target.push((arena.len() - 1) as u32);
                     }
                 }
             }
             beams[i] = here;
         }
         let eos = Some(self.dicts.lm.eos());
-        let best = beams[n].iter().copied().max_by(|&a, &b| {
-            let fa = arena[a as usize].score
-                + self.emit(arena[a as usize].h2, arena[a as usize].h1, eos).0;
-            let fb = arena[b as usize].score
-                + self.emit(arena[b as usize].h2, arena[b as usize].h1, eos).0;
-            fa.total_cmp(&fb)
-        });
+        let final_score = |j: u32| {
+            let h = arena[j as usize];
+            h.score + self.emit((h.h2, h.h1), eos).0
+        };
+        let best = beams[n]
+            .iter()
+            .copied()
+            .max_by(|&a, &b| final_score(a).total_cmp(&final_score(b)));
         let mut path = Vec::new();
         let mut cur = best.unwrap_or(0);
         while cur != 0 && cur != u32::MAX {

@@ -76,7 +76,38 @@ impl PhraseIndex {
 
     /// The entries under `phrase` with their weights.
     pub fn get_weighted(&self, phrase: &str) -> impl Iterator<Item = (&'static str, u32)> + '_ {
-        let v = self.map.get(phrase).unwrap_or(0);
+        self.entries_of(self.map.get(phrase).unwrap_or(0))
+    }
+
+    /// Walk the fst once along `words` joined by spaces, and return for every k such that
+    /// the first k words form a key, k with that key's entries. Stops as soon as no key
+    /// continues the words: a longest-match lookup for all phrase lengths at once.
+    pub fn walk(&self, words: &[&str]) -> Vec<(usize, u64)> {
+        let fst = self.map.as_fst();
+        let mut node = fst.root();
+        let mut out = fst::raw::Output::zero();
+        let mut found = Vec::new();
+        for (k, w) in words.iter().enumerate() {
+            let sep = if k == 0 { &b""[..] } else { &b" "[..] };
+            for &b in sep.iter().chain(w.as_bytes()) {
+                match node.find_input(b) {
+                    Some(i) => {
+                        let t = node.transition(i);
+                        out = out.cat(t.out);
+                        node = fst.node(t.addr);
+                    }
+                    None => return found,
+                }
+            }
+            if node.is_final() {
+                found.push((k + 1, out.cat(node.final_output()).value()));
+            }
+        }
+        found
+    }
+
+    /// The entries of a value `walk` returned.
+    pub fn entries_of(&self, v: u64) -> impl Iterator<Item = (&'static str, u32)> + '_ {
         let (first, count) = ((v >> 8) as usize, (v & 0xff) as usize);
         (first..first + count).map(move |i| {
             (
@@ -211,6 +242,9 @@ mod tests {
         );
         assert_eq!(ix.get("nothing").count(), 0);
         assert!(ix.has_longer("fact"));
+        assert_eq!(ix.walk(&["fact", "social", "media"]).len(), 1);
+        assert_eq!(ix.walk(&["fact", "social", "media"])[0].0, 2);
+        assert!(ix.walk(&["social"]).is_empty());
         assert!(!ix.has_longer("social"));
         assert_eq!(build(&m), build(&m));
         let mut w = BTreeMap::new();

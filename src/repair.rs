@@ -3,7 +3,7 @@
 //! document sets how spun it is; every sentence is then decoded at that spin rate.
 
 use crate::candidates::{candidates, sentences, Candidate, SentWord};
-use crate::decode::{Scorer, Segment, Tuning};
+use crate::decode::{Lattice, Scorer, Segment, Tuning};
 use crate::dictionaries::Dictionaries;
 use crate::tokens::tokenize;
 use serde::Serialize;
@@ -145,13 +145,18 @@ impl<'d> Repairer<'d> {
             .unwrap_or_else(|| rate_for(spin_score));
         let scorer = self.scorer(rate);
         let mut repairs = Vec::new();
-        for s in &sents {
-            let path = scorer.decode(&s.words, &s.cands);
+        for s in sents {
+            let lat = scorer.lattice(&s.words, s.cands, true);
+            let path = scorer.decode(&lat);
+            if path.iter().all(|g| g.cand.is_none()) {
+                continue;
+            }
+            let states = scorer.states(&lat, &path);
             for (k, seg) in path.iter().enumerate() {
                 if seg.cand.is_none() {
                     continue;
                 }
-                if let Some(r) = self.make_repair(text, &scorer, s, &path, k) {
+                if let Some(r) = self.make_repair(text, &scorer, &lat, &path, &states, k) {
                     if r.confidence() >= self.settings.min_confidence {
                         repairs.push(r);
                     }
@@ -207,47 +212,38 @@ impl<'d> Repairer<'d> {
         &self,
         text: &str,
         scorer: &Scorer,
-        s: &Sentence,
+        lat: &Lattice,
         path: &[Segment],
+        states: &[(Option<crate::lm::WordId>, Option<crate::lm::WordId>)],
         k: usize,
     ) -> Option<Repair> {
         let seg = path[k];
-        let best = scorer.path_score(&s.words, &s.cands, path);
-        // Every reading of the same span: keep, or any candidate covering it exactly.
-        let mut options: Vec<(Option<usize>, f32)> = Vec::new();
+        // Every reading of the same span: keep, or any candidate covering it exactly; each
+        // scored as far as it can change the path's score.
         let mut alt = path.to_vec();
-        let keep: Vec<Segment> = (seg.start..seg.end)
-            .map(|i| Segment {
-                start: i,
-                end: i + 1,
-                cand: None,
-            })
-            .collect();
-        alt.splice(k..k + 1, keep);
-        options.push((None, scorer.path_score(&s.words, &s.cands, &alt)));
-        for (j, c) in s.cands[seg.start].iter().enumerate() {
-            if c.end != seg.end {
-                continue;
-            }
-            let score = if Some(j) == seg.cand {
-                best
-            } else {
-                let mut alt = path.to_vec();
-                alt[k].cand = Some(j);
-                scorer.path_score(&s.words, &s.cands, &alt)
+        let mut options: Vec<(Option<usize>, f32)> = Vec::new();
+        let keep = Segment { cand: None, ..seg };
+        for choice in std::iter::once(keep.cand).chain(
+            (0..lat.cands[seg.start].len())
+                .filter(|&j| lat.cands[seg.start][j].end == seg.end)
+                .map(Some),
+        ) {
+            alt[k] = Segment {
+                cand: choice,
+                ..seg
             };
-            options.push((Some(j), score));
+            options.push((choice, scorer.score_from(lat, &alt, k, states[k])));
         }
         let max = options.iter().map(|o| o.1).fold(f32::MIN, f32::max);
         let z: f32 = options.iter().map(|o| 10f32.powf(o.1 - max)).sum();
         options.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let start = s.words[seg.start].start;
-        let end = s.words[seg.end - 1].end;
+        let start = lat.words[seg.start].start;
+        let end = lat.words[seg.end - 1].end;
         let spun = &text[start..end];
         let mut suggestions: Vec<Suggestion> = Vec::new();
         for (j, score) in &options {
             let Some(j) = j else { continue };
-            let c = &s.cands[seg.start][*j];
+            let c = &lat.cands[seg.start][*j];
             let t = match_case(spun, c.text);
             if t == spun || suggestions.iter().any(|x| x.text == t) {
                 continue;
@@ -260,7 +256,7 @@ impl<'d> Repairer<'d> {
                 break;
             }
         }
-        let chosen = &s.cands[seg.start][seg.cand?];
+        let chosen = &lat.cands[seg.start][seg.cand?];
         if suggestions.first()?.text != match_case(spun, chosen.text) {
             return None;
         }
@@ -285,34 +281,26 @@ impl<'d> Repairer<'d> {
         let scorer = self.scorer(rate);
         let mut out = Vec::new();
         for s in self.prepare(text) {
-            let path = scorer.decode(&s.words, &s.cands);
-            let keep_all: Vec<Segment> = (0..s.words.len())
-                .map(|i| Segment {
-                    start: i,
-                    end: i + 1,
+            let lat = scorer.lattice(&s.words, s.cands, false);
+            let n = s.words.len();
+            let keep = |a: usize, b: usize| {
+                (a..b).map(|x| Segment {
+                    start: x,
+                    end: x + 1,
                     cand: None,
                 })
-                .collect();
-            let base = scorer.path_score(&s.words, &s.cands, &keep_all);
-            for (i, list) in s.cands.iter().enumerate() {
+            };
+            let base = scorer.path_score(&lat, &keep(0, n).collect::<Vec<_>>());
+            for (i, list) in lat.cands.iter().enumerate() {
                 for (j, c) in list.iter().enumerate() {
-                    let mut p: Vec<Segment> = (0..i)
-                        .map(|x| Segment {
-                            start: x,
-                            end: x + 1,
-                            cand: None,
-                        })
+                    let p: Vec<Segment> = keep(0, i)
+                        .chain(std::iter::once(Segment {
+                            start: i,
+                            end: c.end,
+                            cand: Some(j),
+                        }))
+                        .chain(keep(c.end, n))
                         .collect();
-                    p.push(Segment {
-                        start: i,
-                        end: c.end,
-                        cand: Some(j),
-                    });
-                    p.extend((c.end..s.words.len()).map(|x| Segment {
-                        start: x,
-                        end: x + 1,
-                        cand: None,
-                    }));
                     let start = s.words[i].start;
                     let end = s.words[c.end - 1].end;
                     out.push(Considered {
@@ -321,14 +309,25 @@ impl<'d> Repairer<'d> {
                         spun: text[start..end].to_string(),
                         original: c.text.to_string(),
                         source: c.source.name(),
-                        gain: scorer.path_score(&s.words, &s.cands, &p) - base,
-                        chosen: path.iter().any(|g| g.start == i && g.cand == Some(j)),
+                        gain: scorer.path_score(&lat, &p) - base,
+                        chosen: repaired_to(&report, start, end, c.text),
                     });
                 }
             }
         }
         (report, out)
     }
+}
+
+/// Whether the report repairs exactly `start..end` to `text` (any casing).
+fn repaired_to(report: &Report, start: usize, end: usize, text: &str) -> bool {
+    report.repairs.iter().any(|r| {
+        r.end == end
+            && r.start <= start
+            && r.replacement()
+                .to_lowercase()
+                .ends_with(&text.to_lowercase())
+    })
 }
 
 /// The spin rate the second pass assumes for a document of this spin score.
