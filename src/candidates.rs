@@ -120,8 +120,37 @@ pub fn lm_id(dicts: &Dictionaries, norm: &str) -> Option<WordId> {
 /// The longest phrase the dictionaries key on.
 const MAX_PHRASE_WORDS: usize = 4;
 
-/// Candidates for every start position of `words`.
+/// Which dictionaries to consult: a clean document's spin rate is too low for some sources
+/// to ever win, and looking them up would only cost time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sources {
+    pub spins: bool,
+    pub expressions: bool,
+    pub thesaurus: bool,
+}
+
+impl Sources {
+    pub const ALL: Sources = Sources {
+        spins: true,
+        expressions: true,
+        thesaurus: true,
+    };
+}
+
+/// Candidates for every start position of `words`, from every dictionary.
 pub fn candidates<'d>(words: &[SentWord], dicts: &'d Dictionaries) -> Vec<Vec<Candidate<'d>>> {
+    candidates_from(words, dicts, Sources::ALL)
+}
+
+/// Candidates for every start position of `words`, from the chosen dictionaries.
+pub fn candidates_from<'d>(
+    words: &[SentWord],
+    dicts: &'d Dictionaries,
+    sources: Sources,
+) -> Vec<Vec<Candidate<'d>>> {
+    if !(sources.spins || sources.expressions || sources.thesaurus) {
+        return vec![Vec::new(); words.len()];
+    }
     let mut out: Vec<Vec<Candidate>> = vec![Vec::new(); words.len()];
     let max = MAX_PHRASE_WORDS.max(dicts.spins.max_words());
     let mut key = String::new();
@@ -134,8 +163,14 @@ pub fn candidates<'d>(words: &[SentWord], dicts: &'d Dictionaries) -> Vec<Vec<Ca
             }
             window.push(&words[j].norm);
         }
-        let thesaurus = dicts.thesaurus.walk(&window);
-        let expressions_listed = dicts.expressions.walk(&window);
+        let thesaurus = match sources.thesaurus {
+            true => dicts.thesaurus.walk(&window),
+            false => Vec::new(),
+        };
+        let expressions_listed = match sources.expressions {
+            true => dicts.expressions.walk(&window),
+            false => Vec::new(),
+        };
         key.clear();
         for (j, w) in window.iter().enumerate() {
             if j > 0 {
@@ -143,7 +178,7 @@ pub fn candidates<'d>(words: &[SentWord], dicts: &'d Dictionaries) -> Vec<Vec<Ca
             }
             key.push_str(w);
             let end = i + j + 1;
-            for r in dicts.spins.get(&key) {
+            for r in dicts.spins.get(&key).iter().filter(|_| sources.spins) {
                 push(
                     &mut out[i],
                     i,
@@ -156,7 +191,7 @@ pub fn candidates<'d>(words: &[SentWord], dicts: &'d Dictionaries) -> Vec<Vec<Ca
                     },
                 );
             }
-            if j >= 1 {
+            if j >= 1 && sources.expressions {
                 let listed = expressions_listed
                     .iter()
                     .find(|m| m.0 == j + 1)

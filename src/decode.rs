@@ -42,7 +42,7 @@ pub struct Tuning {
 impl Default for Tuning {
     fn default() -> Tuning {
         Tuning {
-            beam: 12,
+            beam: 4,
             oov_logprob: -5.0,
             thesaurus_mass: 0.03,
             expression_mass: 0.02,
@@ -51,7 +51,7 @@ impl Default for Tuning {
             lm_weight: 0.7,
             length_penalty: 2.0,
             max_lm_gain: 3.0,
-            max_candidates: 6,
+            max_candidates: 4,
         }
     }
 }

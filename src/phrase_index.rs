@@ -28,7 +28,7 @@ pub enum IndexError {
 pub struct PhraseIndex {
     map: Map<&'static [u8]>,
     offsets: &'static [u8],
-    strings: &'static [u8],
+    strings: &'static str,
     ids: &'static [u8],
     weights: &'static [u8],
 }
@@ -58,10 +58,13 @@ impl PhraseIndex {
         if b.len() != fst_start + fst_len {
             return Err(IndexError::Truncated);
         }
+        // Checked once here, so lookups only slice it.
+        let strings =
+            std::str::from_utf8(&b[off_end..ids_start]).map_err(|_| IndexError::Truncated)?;
         Ok(PhraseIndex {
             map: Map::new(&b[fst_start..])?,
             offsets,
-            strings: &b[off_end..ids_start],
+            strings,
             ids: &b[ids_start..weights_start],
             weights: &b[weights_start..fst_start],
         })
@@ -134,7 +137,7 @@ impl PhraseIndex {
     fn string(&self, i: usize) -> &'static str {
         let a = u32_at(self.offsets, 4 * i) as usize;
         let b = u32_at(self.offsets, 4 * (i + 1)) as usize;
-        std::str::from_utf8(&self.strings[a..b]).unwrap_or("")
+        self.strings.get(a..b).unwrap_or("")
     }
 
     pub fn len(&self) -> usize {

@@ -2,7 +2,7 @@
 //! confidence, a document spin score); no I/O. The spin table's evidence over the whole
 //! document sets how spun it is; every sentence is then decoded at that spin rate.
 
-use crate::candidates::{candidates, sentences, Candidate, SentWord};
+use crate::candidates::{candidates_from, sentences, SentWord, Sources};
 use crate::decode::{Lattice, Scorer, Segment, Tuning};
 use crate::dictionaries::Dictionaries;
 use crate::tokens::tokenize;
@@ -105,11 +105,6 @@ pub struct Repairer<'d> {
     pub settings: Settings,
 }
 
-struct Sentence<'d> {
-    words: Vec<SentWord>,
-    cands: Vec<Vec<Candidate<'d>>>,
-}
-
 impl<'d> Repairer<'d> {
     pub fn new(dicts: &'d Dictionaries) -> Repairer<'d> {
         Repairer {
@@ -118,15 +113,24 @@ impl<'d> Repairer<'d> {
         }
     }
 
-    fn prepare(&self, text: &str) -> Vec<Sentence<'d>> {
-        let tokens = tokenize(text);
-        sentences(text, &tokens, self.dicts)
-            .into_iter()
-            .map(|words| {
-                let cands = candidates(&words, self.dicts);
-                Sentence { words, cands }
-            })
-            .collect()
+    fn prepare(&self, text: &str) -> Vec<Vec<SentWord>> {
+        sentences(text, &tokenize(text), self.dicts)
+    }
+
+    /// The dictionaries worth consulting at this spin rate: a source whose best candidate's
+    /// prior loses to keeping the words by more than any language-model gain is skipped.
+    fn sources(&self, rate: f32) -> Sources {
+        let t = &self.settings.tuning;
+        let useful = |mass: f32| (rate * mass).log10() > -t.max_lm_gain;
+        Sources {
+            spins: useful(1.0),
+            expressions: useful(
+                t.name_mass
+                    .max(t.expression_spins_mass)
+                    .max(t.expression_mass),
+            ),
+            thesaurus: useful(t.thesaurus_mass),
+        }
     }
 
     fn scorer(&self, rate: f32) -> Scorer<'_> {
@@ -136,7 +140,7 @@ impl<'d> Repairer<'d> {
     /// Find the repairs of `text`.
     pub fn repair(&self, text: &str) -> Report {
         let sents = self.prepare(text);
-        let words: usize = sents.iter().map(|s| s.words.len()).sum();
+        let words: usize = sents.iter().map(Vec::len).sum();
         let evidence = self.evidence(&sents, words);
         let spin_score = evidence.score();
         let rate = self
@@ -144,9 +148,11 @@ impl<'d> Repairer<'d> {
             .fixed_rate
             .unwrap_or_else(|| rate_for(spin_score));
         let scorer = self.scorer(rate);
+        let sources = self.sources(rate);
         let mut repairs = Vec::new();
-        for s in sents {
-            let lat = scorer.lattice(&s.words, s.cands, true);
+        for words in &sents {
+            let cands = candidates_from(words, self.dicts, sources);
+            let lat = scorer.lattice(words, cands, true);
             let path = scorer.decode(&lat);
             if path.iter().all(|g| g.cand.is_none()) {
                 continue;
@@ -173,23 +179,23 @@ impl<'d> Repairer<'d> {
 
     /// Document-level evidence: the naive-Bayes weight of every spin-table phrase in the
     /// text (longest match), spun phrases ("mentioned") for, originals ("said") against.
-    fn evidence(&self, sents: &[Sentence], words: usize) -> SpinEvidence {
+    fn evidence(&self, sents: &[Vec<SentWord>], words: usize) -> SpinEvidence {
         let ev = &self.dicts.evidence;
         let mut total = 0.0f32;
         let mut key = String::new();
         for s in sents {
             let mut i = 0;
-            while i < s.words.len() {
+            while i < s.len() {
                 let mut best: Option<(f32, usize)> = None;
                 key.clear();
-                for j in i..s.words.len().min(i + ev.max_words()) {
+                for j in i..s.len().min(i + ev.max_words()) {
                     if j > i {
-                        if !s.words[j - 1].joined {
+                        if !s[j - 1].joined {
                             break;
                         }
                         key.push(' ');
                     }
-                    key.push_str(&s.words[j].norm);
+                    key.push_str(&s[j].norm);
                     if let Some(w) = ev.weight(&key) {
                         best = Some((w, j + 1));
                     }
@@ -281,8 +287,8 @@ impl<'d> Repairer<'d> {
         let scorer = self.scorer(rate);
         let mut out = Vec::new();
         for s in self.prepare(text) {
-            let lat = scorer.lattice(&s.words, s.cands, false);
-            let n = s.words.len();
+            let lat = scorer.lattice(&s, candidates_from(&s, self.dicts, Sources::ALL), false);
+            let n = s.len();
             let keep = |a: usize, b: usize| {
                 (a..b).map(|x| Segment {
                     start: x,
@@ -301,8 +307,8 @@ impl<'d> Repairer<'d> {
                         }))
                         .chain(keep(c.end, n))
                         .collect();
-                    let start = s.words[i].start;
-                    let end = s.words[c.end - 1].end;
+                    let start = s[i].start;
+                    let end = s[c.end - 1].end;
                     out.push(Considered {
                         start,
                         end,
