@@ -122,11 +122,13 @@ const MAX_PHRASE_WORDS: usize = 4;
 
 /// Which dictionaries to consult: a clean document's spin rate is too low for some sources
 /// to ever win, and looking them up would only cost time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Sources {
     pub spins: bool,
     pub expressions: bool,
     pub thesaurus: bool,
+    /// Thesaurus candidates with a smaller share of their word's candidates are skipped.
+    pub thesaurus_min_share: f32,
 }
 
 impl Sources {
@@ -134,6 +136,7 @@ impl Sources {
         spins: true,
         expressions: true,
         thesaurus: true,
+        thesaurus_min_share: 0.0,
     };
 }
 
@@ -216,7 +219,9 @@ pub fn candidates_from<'d>(
                     .sum();
                 for (c, fanout) in dicts.thesaurus.entries_of(v) {
                     let share = 1.0 / fanout.max(1) as f32 / total;
-                    push(&mut out[i], i, end, c, Source::Thesaurus { share });
+                    if share >= sources.thesaurus_min_share {
+                        push(&mut out[i], i, end, c, Source::Thesaurus { share });
+                    }
                 }
             }
         }

@@ -50,7 +50,7 @@ impl Default for Tuning {
             expression_spins_mass: 0.1,
             lm_weight: 0.7,
             length_penalty: 2.0,
-            max_lm_gain: 3.0,
+            max_lm_gain: 2.5,
             max_candidates: 4,
         }
     }

@@ -121,15 +121,16 @@ impl<'d> Repairer<'d> {
     /// prior loses to keeping the words by more than any language-model gain is skipped.
     fn sources(&self, rate: f32) -> Sources {
         let t = &self.settings.tuning;
-        let useful = |mass: f32| (rate * mass).log10() > -t.max_lm_gain;
+        let floor = 10f32.powf(-t.max_lm_gain);
+        let useful = |mass: f32| rate * mass > floor;
+        let expression_mass = t.name_mass.max(t.expression_spins_mass).max(t.expression_mass);
         Sources {
             spins: useful(1.0),
-            expressions: useful(
-                t.name_mass
-                    .max(t.expression_spins_mass)
-                    .max(t.expression_mass),
-            ),
+            expressions: useful(expression_mass),
             thesaurus: useful(t.thesaurus_mass),
+            // The lattice would drop these anyway (a thesaurus candidate's prior is
+            // rate x mass x share); skipping them here saves building them.
+            thesaurus_min_share: floor / (rate * t.thesaurus_mass),
         }
     }
 
