@@ -214,8 +214,8 @@ pub fn candidates_from<'d>(
             if let Some(&(_, v)) = thesaurus.iter().find(|m| m.0 == j + 1) {
                 let total: f32 = dicts
                     .thesaurus
-                    .entries_of(v)
-                    .map(|(_, fanout)| 1.0 / fanout.max(1) as f32)
+                    .weights_of(v)
+                    .map(|fanout| 1.0 / fanout.max(1) as f32)
                     .sum();
                 for (c, fanout) in dicts.thesaurus.entries_of(v) {
                     let share = 1.0 / fanout.max(1) as f32 / total;

@@ -109,6 +109,12 @@ impl PhraseIndex {
         found
     }
 
+    /// Just the weights of the entries of a value `walk` returned.
+    pub fn weights_of(&self, v: u64) -> impl Iterator<Item = u32> + '_ {
+        let (first, count) = ((v >> 8) as usize, (v & 0xff) as usize);
+        (first..first + count).map(move |i| u32_at(self.weights, 4 * i))
+    }
+
     /// The entries of a value `walk` returned.
     pub fn entries_of(&self, v: u64) -> impl Iterator<Item = (&'static str, u32)> + '_ {
         let (first, count) = ((v >> 8) as usize, (v & 0xff) as usize);

@@ -123,7 +123,10 @@ impl<'d> Repairer<'d> {
         let t = &self.settings.tuning;
         let floor = 10f32.powf(-t.max_lm_gain);
         let useful = |mass: f32| rate * mass > floor;
-        let expression_mass = t.name_mass.max(t.expression_spins_mass).max(t.expression_mass);
+        let expression_mass = t
+            .name_mass
+            .max(t.expression_spins_mass)
+            .max(t.expression_mass);
         Sources {
             spins: useful(1.0),
             expressions: useful(expression_mass),
