@@ -117,6 +117,17 @@ impl Summary {
     }
 }
 
+/// Size rayon's pool for `-j N` (default: all cores); returns the number of threads.
+pub(crate) fn start_pool(jobs: Option<usize>) -> usize {
+    let jobs = jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build_global();
+    jobs
+}
+
 /// How many inputs are repaired between two flushes of the output: bounds the output held.
 const GROUP_FILES: usize = 256;
 const GROUP_BYTES: u64 = 16 << 20;
@@ -125,14 +136,12 @@ const GROUP_BYTES: u64 = 16 << 20;
 /// printed in order, large files and standard input one at a time, streamed part by part.
 pub(crate) fn run(collected: Collected, batch: &BatchOpts, job: &impl Job) -> Result<Summary> {
     let started = Instant::now();
-    let jobs = batch
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
-    let _ = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build_global();
-    let Collected { items, notes } = collected;
+    let jobs = start_pool(batch.jobs);
+    let Collected {
+        items,
+        notes,
+        skipped,
+    } = collected;
     let progress = progress_bar(&items, batch.quiet);
     if !batch.quiet {
         for n in &notes {
@@ -147,7 +156,7 @@ pub(crate) fn run(collected: Collected, batch: &BatchOpts, job: &impl Job) -> Re
         done: AtomicUsize::new(0),
     };
     let mut summary = Summary {
-        skipped: notes.iter().filter(|n| n.starts_with("skipped")).count(),
+        skipped,
         ..Summary::default()
     };
     let stdout = std::io::stdout();
