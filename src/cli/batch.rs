@@ -147,6 +147,9 @@ pub(crate) fn run(collected: Collected, batch: &BatchOpts, job: &impl Job) -> Re
         for n in &notes {
             progress.suspend(|| eprintln!("unspin: note: {n}"));
         }
+        if items.is_empty() {
+            eprintln!("unspin: note: no files to read; check the paths, --glob and --exclude");
+        }
     }
     let ctx = Ctx {
         encoding: batch.encoding,
