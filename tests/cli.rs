@@ -143,6 +143,13 @@ fn check_glob_exclude_and_jobs() {
         b"",
     );
     assert_eq!(one.stdout, two.stdout);
+    let none = run(&d, &["check", "--glob", "*.pdf", "in"], b"");
+    expect(
+        &none,
+        0,
+        &[],
+        &["note: no files to read; check the paths, --glob and --exclude"],
+    );
     let bad = run(&d, &["check", "--glob", "a[", "in"], b"");
     expect(&bad, 1, &[], &["--glob \"a[\" is not a valid glob"]);
 }

@@ -10,7 +10,7 @@ use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// Set by the first SIGINT/SIGTERM when [`stop_on_signal`] was called.
@@ -30,12 +30,23 @@ pub(crate) fn stop_on_signal() {
 pub(crate) struct Ctx {
     pub(crate) encoding: Encoding,
     pub(crate) jobs: usize,
+    /// Counts bytes; its message counts files.
     pub(crate) progress: ProgressBar,
+    files: usize,
+    done: AtomicUsize,
 }
 
 impl Ctx {
     pub(crate) fn stopped(&self) -> bool {
         STOP.load(Ordering::Relaxed)
+    }
+
+    /// One more input finished; `bytes` of it not yet counted.
+    fn file_done(&self, bytes: u64) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        self.progress.inc(bytes);
+        self.progress
+            .set_message(format!("{done}/{} files", self.files));
     }
 }
 
@@ -106,35 +117,49 @@ impl Summary {
     }
 }
 
-/// How many inputs are repaired between two flushes of the output: bounds the output held.
-const GROUP_FILES: usize = 256;
-const GROUP_BYTES: u64 = 64 << 20;
-
-/// Run `job` over the collected inputs: small files in parallel groups whose outputs are
-/// printed in order, large files and standard input one at a time, streamed part by part.
-pub(crate) fn run(collected: Collected, batch: &BatchOpts, job: &impl Job) -> Result<Summary> {
-    let started = Instant::now();
-    let jobs = batch
-        .jobs
+/// Size rayon's pool for `-j N` (default: all cores); returns the number of threads.
+pub(crate) fn start_pool(jobs: Option<usize>) -> usize {
+    let jobs = jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
     let _ = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build_global();
-    let Collected { items, notes } = collected;
+    jobs
+}
+
+/// How many inputs are repaired between two flushes of the output: bounds the output held.
+const GROUP_FILES: usize = 256;
+const GROUP_BYTES: u64 = 16 << 20;
+
+/// Run `job` over the collected inputs: small files in parallel groups whose outputs are
+/// printed in order, large files and standard input one at a time, streamed part by part.
+pub(crate) fn run(collected: Collected, batch: &BatchOpts, job: &impl Job) -> Result<Summary> {
+    let started = Instant::now();
+    let jobs = start_pool(batch.jobs);
+    let Collected {
+        items,
+        notes,
+        skipped,
+    } = collected;
     let progress = progress_bar(&items, batch.quiet);
     if !batch.quiet {
         for n in &notes {
             progress.suspend(|| eprintln!("unspin: note: {n}"));
+        }
+        if items.is_empty() {
+            eprintln!("unspin: note: no files to read; check the paths, --glob and --exclude");
         }
     }
     let ctx = Ctx {
         encoding: batch.encoding,
         jobs,
         progress,
+        files: items.len(),
+        done: AtomicUsize::new(0),
     };
     let mut summary = Summary {
-        skipped: notes.iter().filter(|n| n.starts_with("skipped")).count(),
+        skipped,
         ..Summary::default()
     };
     let stdout = std::io::stdout();
@@ -151,6 +176,7 @@ pub(crate) fn run(collected: Collected, batch: &BatchOpts, job: &impl Job) -> Re
                 unreachable!()
             };
             let result = job.run(input, &ctx, &mut out);
+            ctx.file_done(0);
             finish(
                 job,
                 &ctx,
@@ -182,20 +208,18 @@ pub(crate) fn run(collected: Collected, batch: &BatchOpts, job: &impl Job) -> Re
                     Item::Input(input) => job.run(input, &ctx, &mut buf),
                     Item::Missing { .. } => Ok(DocStats::default()),
                 };
+                ctx.file_done(match item {
+                    Item::Input(i) => i.size,
+                    Item::Missing { .. } => 0,
+                });
                 (buf, result)
             })
             .collect();
         for (item, (buf, result)) in group.iter().zip(results) {
             out.write_all(&buf)?;
             finish(job, &ctx, &mut summary, item, result, &mut out, batch.quiet)?;
-            if let Item::Input(i) = item {
-                ctx.progress.inc(i.size);
-            }
         }
         out.flush()?;
-        let done = items.len() - tail.len();
-        ctx.progress
-            .set_message(format!("{done}/{} files", items.len()));
         rest = tail;
     }
     out.flush()?;
@@ -267,6 +291,6 @@ fn progress_bar(items: &[Item], quiet: bool) -> ProgressBar {
         )
         .expect("valid template"),
     );
-    bar.set_message(format!("{} files", items.len()));
+    bar.set_message(format!("0/{} files", items.len()));
     bar
 }

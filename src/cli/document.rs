@@ -11,27 +11,29 @@ use std::io::{BufRead, BufReader, Read};
 use std::sync::OnceLock;
 use unspin::repair::{Report, SpinEvidence};
 
-/// Files larger than this (8 MiB) are repaired part by part, each part scored on its own.
-/// A part ends at the first blank line after `large() / 8` bytes or, when no blank line
-/// comes, at a line end (or a space, in a line longer still) after `large() / 2` bytes.
-/// `UNSPIN_LARGE_FILE=BYTES` sets it, so tests can reach the part-by-part path quickly.
+/// Files larger than this (256 KiB; news articles are 2-20 KiB) are repaired part by part,
+/// each part scored on its own. A part ends at the first blank line after `large() / 4`
+/// bytes or, when no blank line comes, at a line end (or a space, in a line longer still)
+/// after `large()` bytes. The repairer needs some 500 bytes of memory per byte of text, so
+/// this bounds memory: about jobs x 120 MB at most. `UNSPIN_LARGE_FILE=BYTES` sets it, so
+/// tests can reach the part-by-part path quickly.
 pub(crate) fn large() -> u64 {
     static LARGE: OnceLock<u64> = OnceLock::new();
     *LARGE.get_or_init(|| {
         std::env::var("UNSPIN_LARGE_FILE")
             .ok()
             .and_then(|v| v.parse().ok())
-            .unwrap_or(8 << 20)
+            .unwrap_or(256 << 10)
             .max(16)
     })
 }
 
 fn part_target() -> usize {
-    (large() / 8) as usize
+    (large() / 4) as usize
 }
 
 fn part_max() -> usize {
-    (large() / 2) as usize
+    large() as usize
 }
 
 /// An input that is skipped rather than failed: a binary file found while walking a folder.

@@ -18,7 +18,7 @@
 //! With `--input lines` every line is one plain-text document: `fix` prints the repaired line,
 //! `annotate` prints `{FIELD: line, "unspin": {...}}`.
 
-use super::input::{Configs, Input, Setup};
+use super::input::{Configs, Input};
 use super::repair_text;
 use crate::RepairOpts;
 use anyhow::{bail, Context, Result};
@@ -28,7 +28,6 @@ use std::collections::HashMap;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use unspin::repair::{apply, Report};
 
 #[derive(clap::Args, Clone)]
@@ -110,15 +109,9 @@ pub(crate) fn filter(f: &FilterOpts, opts: &RepairOpts) -> Result<ExitCode> {
             f.field
         );
     }
-    let jobs = f
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
-    let _ = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build_global();
+    super::batch::start_pool(f.jobs);
     let setup = Configs::new(opts, f.config.as_deref())?.for_dir(std::path::Path::new("."))?;
-    let stdin_input = stdin_input(setup);
+    let stdin_input = Input::stdin(setup);
     let path: Vec<&str> = f.field.split('.').collect();
     let stdin = std::io::stdin();
     let mut reader = stdin.lock();
@@ -197,18 +190,6 @@ struct Counts {
     lines: usize,
     dropped: usize,
     bad: usize,
-}
-
-/// The input every line of standard input is repaired as (its unspin.toml, its ignore file).
-fn stdin_input(setup: Arc<Setup>) -> Input {
-    Input {
-        name: "-".into(),
-        path: None,
-        rel: "stdin".into(),
-        size: 0,
-        explicit: true,
-        setup,
-    }
 }
 
 enum Outcome {

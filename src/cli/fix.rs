@@ -119,9 +119,7 @@ impl Job for Fix<'_> {
     fn run(&self, input: &Input, ctx: &Ctx, out: &mut dyn Write) -> Result<DocStats> {
         let (Some(path), true) = (&input.path, self.opts.write || self.opts.out_dir.is_some())
         else {
-            return repair_parts(input, ctx, |p| {
-                Ok(out.write_all(apply(p.text, &p.report.repairs).as_bytes())?)
-            });
+            return write_fixed(input, ctx, out);
         };
         match &self.opts.out_dir {
             Some(dir) => {
@@ -139,9 +137,7 @@ impl Job for Fix<'_> {
                 }
                 let mut f = AtomicFile::create(&dest)
                     .with_context(|| format!("cannot write {}", dest.display()))?;
-                let stats = repair_parts(input, ctx, |p| {
-                    Ok(f.write_all(apply(p.text, &p.report.repairs).as_bytes())?)
-                })?;
+                let stats = write_fixed(input, ctx, &mut f)?;
                 f.commit()
                     .with_context(|| format!("cannot write {}", dest.display()))?;
                 Ok(stats)
@@ -158,10 +154,7 @@ impl Fix<'_> {
         let fail = || format!("cannot write {}", path.display());
         if input.size <= large() {
             let mut fixed = Vec::new();
-            let stats = repair_parts(input, ctx, |p| {
-                fixed.extend_from_slice(apply(p.text, &p.report.repairs).as_bytes());
-                Ok(())
-            })?;
+            let stats = write_fixed(input, ctx, &mut fixed)?;
             if stats.repairs > 0 {
                 self.backup(path)?;
                 write_atomic(path, &fixed).with_context(fail)?;
@@ -169,9 +162,7 @@ impl Fix<'_> {
             return Ok(stats);
         }
         let mut f = AtomicFile::create(path).with_context(fail)?;
-        let stats = repair_parts(input, ctx, |p| {
-            Ok(f.write_all(apply(p.text, &p.report.repairs).as_bytes())?)
-        })?;
+        let stats = write_fixed(input, ctx, &mut f)?;
         if stats.repairs > 0 {
             self.backup(path)?;
             f.commit().with_context(fail)?;
@@ -194,6 +185,13 @@ impl Fix<'_> {
         }
         Ok(())
     }
+}
+
+/// Repair `input` part by part and write the repaired text to `w`.
+fn write_fixed(input: &Input, ctx: &Ctx, w: &mut dyn Write) -> Result<DocStats> {
+    repair_parts(input, ctx, |p| {
+        Ok(w.write_all(apply(p.text, &p.report.repairs).as_bytes())?)
+    })
 }
 
 /// The copy exists and was written after the file last changed.

@@ -166,6 +166,18 @@ pub(crate) struct Input {
 }
 
 impl Input {
+    /// Standard input, repaired with `setup` (that of the current folder).
+    pub(crate) fn stdin(setup: Arc<Setup>) -> Input {
+        Input {
+            name: "-".into(),
+            path: None,
+            rel: "stdin".into(),
+            size: 0,
+            explicit: true,
+            setup,
+        }
+    }
+
     pub(crate) fn is_stdin(&self) -> bool {
         self.path.is_none()
     }
@@ -182,6 +194,15 @@ pub(crate) enum Item {
 pub(crate) struct Collected {
     pub(crate) items: Vec<Item>,
     pub(crate) notes: Vec<String>,
+    /// Files and folders left out (hidden, not regular files).
+    pub(crate) skipped: usize,
+}
+
+impl Collected {
+    fn skip(&mut self, note: String) {
+        self.notes.push(note);
+        self.skipped += 1;
+    }
 }
 
 /// Collect the inputs the options name: paths, then `--file-list` entries; folders walked in
@@ -210,19 +231,13 @@ pub(crate) fn collect(
     let mut c = Collected {
         items: Vec::new(),
         notes: Vec::new(),
+        skipped: 0,
     };
     let mut seen = HashSet::new();
     for (path, name, listed) in named {
         if path.as_os_str() == "-" {
-            let setup = configs.for_dir(Path::new("."))?;
-            c.items.push(Item::Input(Input {
-                name: "-".into(),
-                path: None,
-                rel: "stdin".into(),
-                size: 0,
-                explicit: true,
-                setup,
-            }));
+            c.items
+                .push(Item::Input(Input::stdin(configs.for_dir(Path::new("."))?)));
             continue;
         }
         let meta = match std::fs::metadata(&path) {
@@ -403,7 +418,7 @@ fn walk(
         let rel = path.strip_prefix(root).unwrap_or(path);
         let is_dir = entry.file_type().is_dir() || (entry.path_is_symlink() && path.is_dir());
         if is_hidden(entry.file_name()) {
-            c.notes.push(format!(
+            c.skip(format!(
                 "skipped hidden {} {}",
                 if is_dir { "folder" } else { "file" },
                 path.display()
@@ -436,8 +451,7 @@ fn walk(
         let size = match std::fs::metadata(path) {
             Ok(m) if m.is_file() => m.len(),
             Ok(_) => {
-                c.notes
-                    .push(format!("skipped {} (not a regular file)", path.display()));
+                c.skip(format!("skipped {} (not a regular file)", path.display()));
                 continue;
             }
             Err(e) => {
