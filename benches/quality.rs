@@ -187,6 +187,7 @@ fn main() {
                 "beam" => t.beam = v as usize,
                 "max_candidates" => t.max_candidates = v as usize,
                 "max_lm_gain" => t.max_lm_gain = v,
+                "name_word_factor" => t.name_word_factor = v,
                 "oov_logprob" => t.oov_logprob = v,
                 "min_confidence" => repairer.settings.min_confidence = v,
                 _ => panic!("unknown UNSPIN_TUNE key {k}"),

@@ -3,7 +3,7 @@
 
 Adds the hand-written rows of dictionaries/spins-curated.tsv. Keeps a proposed row when it was seen in two or more documents, or when the thesaurus links
 the two phrases; drops swaps between two very common function words (editorial noise of the
-alignment, e.g. "on"/"at"), numbers, and rows listed in dictionaries/spins-rejected.tsv.
+alignment, e.g. "on"/"at"), rows whose spun side is a number, and rows listed in dictionaries/spins-rejected.tsv.
 Usage: unspin dict learn --pairs DIR [--pairs DIR2] | scripts/select_spins.py > dictionaries/spins.tsv
 """
 import sys, os
@@ -32,6 +32,8 @@ for line in sys.stdin:
         continue
     if spun in FUNCTION and orig in FUNCTION:
         continue
+    if spun.replace(",", "").replace(".", "").isdigit():
+        continue  # digits are almost always the writer's own ("4 -> four" misfires)
     if int(docs) >= 2 or linked == "linked":
         rows.append((spun, orig, count, docs, kept, example))
 cur_path = os.path.join(here, "..", "dictionaries", "spins-curated.tsv")

@@ -37,6 +37,10 @@ pub struct Tuning {
     pub max_lm_gain: f32,
     /// Candidates kept per position after scoring each in its observed context.
     pub max_candidates: usize,
+    /// Factor on the prior of a repair starting at a capitalised word inside a sentence,
+    /// unless it restores a curated name or a spin-table expression: such words are mostly
+    /// names ("Metroid Prime"), not words a spinner swapped.
+    pub name_word_factor: f32,
 }
 
 impl Default for Tuning {
@@ -52,6 +56,7 @@ impl Default for Tuning {
             length_penalty: 2.0,
             max_lm_gain: 2.5,
             max_candidates: 4,
+            name_word_factor: 0.3,
         }
     }
 }
@@ -83,6 +88,18 @@ pub fn candidate_prior(c: &Candidate, rate: f32, t: &Tuning) -> f32 {
             rate * t.thesaurus_mass * share * 10f32.powi(-delta).powf(t.length_penalty)
         }
     }
+}
+
+/// Whether a candidate restores a name (a curated one, or an expression the spin table
+/// restores word by word): the one kind of repair that starts at a capitalised word.
+fn reads_as_name_damage(c: &Candidate) -> bool {
+    matches!(
+        c.source,
+        Source::Expression {
+            via: ExpressionVia::Name | ExpressionVia::SpinTable,
+            ..
+        }
+    )
 }
 
 /// One sentence ready to decode: its words, the candidates that survived pruning, and the
@@ -173,9 +190,19 @@ impl<'a> Scorer<'a> {
         let mut kept_cands = Vec::with_capacity(words.len());
         let mut cand_lp = Vec::with_capacity(words.len());
         for (i, list) in cands.into_iter().enumerate() {
+            let name_word = words[i].name_like;
             let priors: Vec<f32> = list
                 .iter()
-                .map(|c| candidate_prior(c, self.rate, t))
+                .map(|c| {
+                    let p = candidate_prior(c, self.rate, t);
+                    if name_word && reads_as_name_damage(c) {
+                        p
+                    } else if name_word {
+                        p * t.name_word_factor
+                    } else {
+                        p
+                    }
+                })
                 .collect();
             let mass: f32 = priors.iter().sum();
             let keep = if list.is_empty() {

@@ -64,6 +64,8 @@ impl SpinEvidence {
     }
 }
 
+/// Texts shorter than this are scored as if this long (the rest neutral).
+const MIN_EVIDENCE_WORDS: usize = 200;
 const SCORE_SLOPE: f32 = 1.0;
 const SCORE_MIDPOINT: f32 = 1.5;
 
@@ -213,8 +215,10 @@ impl<'d> Repairer<'d> {
                 }
             }
         }
+        // Short texts are read as if padded with neutral words: one "home" in a five-word
+        // line is not evidence of a spun document.
         SpinEvidence {
-            per_100_words: total * 100.0 / words.max(1) as f32,
+            per_100_words: total * 100.0 / words.max(MIN_EVIDENCE_WORDS) as f32,
         }
     }
 
