@@ -13,6 +13,11 @@ pub const EXPRESSIONS_TSV: &str = include_str!("../dictionaries/expressions.tsv"
 static THESAURUS_IDX: &[u8] = include_bytes!("../dictionaries/thesaurus.idx");
 static EXPRESSIONS_IDX: &[u8] = include_bytes!("../dictionaries/expressions.idx");
 
+/// The count of a row that gives none (a user's own row): trusted as if seen this often and
+/// never left unchanged, so it fires in a spun document (share 0.9) like a learned row
+/// seen in many documents.
+pub const USER_ROW_COUNT: u32 = 9;
+
 /// One original a spun phrase stands for, with how often the pairs showed it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpinRow {
@@ -45,8 +50,8 @@ pub struct TsvError {
 impl SpinTable {
     /// Parse the TSV format of `dictionaries/spins.tsv`:
     /// `spun <TAB> original <TAB> count <TAB> docs <TAB> kept <TAB> example`;
-    /// `#` starts a comment line; missing counts read as 1 (count, docs) and 0 (kept), so a
-    /// user's table may give just `spun <TAB> original`.
+    /// `#` starts a comment line; a user's table may give just `spun <TAB> original`: a
+    /// missing count reads as [`USER_ROW_COUNT`], docs as 1 and kept as 0.
     pub fn parse(tsv: &str, source_name: &str) -> Result<SpinTable, TsvError> {
         let mut t = SpinTable::default();
         for (i, line) in tsv.lines().enumerate() {
@@ -73,7 +78,7 @@ impl SpinTable {
             let row = SpinRow {
                 spun: crate::tokens::normalize(f[0].trim()),
                 original: f[1].trim().to_string(),
-                count: num(2, 1)?,
+                count: num(2, USER_ROW_COUNT)?,
                 docs: num(3, 1)?,
                 kept: num(4, 0)?,
                 example: f.get(5).unwrap_or(&"").to_string(),
