@@ -19,7 +19,7 @@ measure() { # label bytes command... -> prints a row; the command's stdout line 
   local label=$1 bytes=$2; shift 2
   local t0 t1 rss lines
   /usr/bin/time -f '%e %M' -o /tmp/unspin-time.$$ "$@" > /tmp/unspin-out.$$ 2>/dev/null || true
-  read -r secs rss < /tmp/unspin-time.$$
+  read -r secs rss < <(tail -n 1 /tmp/unspin-time.$$)
   lines=$(wc -l < /tmp/unspin-out.$$)
   awk -v l="$label" -v b="$bytes" -v s="$secs" -v r="$rss" -v n="$lines" \
     'BEGIN { printf "%-34s %8.2f s %8.2f MB/s %8.0f MB peak %9d lines\n", l, s, b/1e6/(s>0?s:0.01), r/1024, n }'
