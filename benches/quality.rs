@@ -48,11 +48,10 @@ fn leave_one_out(table: &SpinTable, pairs: &[Pair], skip: usize) -> SpinTable {
             .into_iter()
             .map(|r| ((r.spun, r.original), (r.count, r.docs)))
             .collect();
-    let mut t = table.filtered(|r| {
+    let t = table.filtered(|r| {
         let k = (r.spun.clone(), r.original.clone());
         !all.contains(&k) || others.contains_key(&k)
     });
-    t = t.filtered(|_| true);
     let mut rows = String::new();
     for r in table_rows(&t) {
         let k = (r.0.clone(), r.1.clone());

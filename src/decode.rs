@@ -195,9 +195,7 @@ impl<'a> Scorer<'a> {
                 .iter()
                 .map(|c| {
                     let p = candidate_prior(c, self.rate, t);
-                    if name_word && reads_as_name_damage(c) {
-                        p
-                    } else if name_word {
+                    if name_word && !reads_as_name_damage(c) {
                         p * t.name_word_factor
                     } else {
                         p

@@ -115,6 +115,7 @@ pub fn score_pair_with_notes(
     let (s, o, f) = (norms(&sw), norms(&ow), norms(&fw));
     // Gold edits: short replacements, seen from the original's side.
     let orig_vs_spun = word_status(&o, &s);
+    let edits = crate::align::align(&sw, &ow);
     let orig_vs_fixed = word_status(&o, &f);
     let mut score = PairScore {
         words: sw.len(),
@@ -133,10 +134,10 @@ pub fn score_pair_with_notes(
             if orig_vs_fixed[i..j].iter().all(|x| *x == Some(true)) {
                 score.restored += 1;
             } else {
-                let spun_side = crate::align::align(&sw, &ow)
-                    .into_iter()
+                let spun_side = edits
+                    .iter()
                     .find(|e| e.orig.start <= i && i < e.orig.end.max(e.orig.start + 1))
-                    .map_or(String::new(), |e| s[e.spun].join(" "));
+                    .map_or(String::new(), |e| s[e.spun.clone()].join(" "));
                 notes
                     .missed
                     .push(format!("{spun_side} => {}", o[i..j].join(" ")));

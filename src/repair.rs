@@ -344,7 +344,7 @@ fn repaired_to(report: &Report, start: usize, end: usize, text: &str) -> bool {
     })
 }
 
-/// The spin rate the second pass assumes for a document of this spin score.
+/// The spin rate sentences are decoded at, for a document of this spin score.
 pub fn rate_for(spin_score: f32) -> f32 {
     spin_score.clamp(0.001, 0.95)
 }
