@@ -4,6 +4,7 @@
 //! (language model [`lm`] + channel prior + document spin rate) -> [`repair`] (spans,
 //! suggestions, confidence). The library never prints; the `unspin` binary owns I/O.
 pub mod align;
+pub mod artifacts;
 pub mod atomic;
 pub mod builder;
 pub mod candidates;

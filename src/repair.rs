@@ -24,7 +24,8 @@ pub struct Repair {
     pub spun: String,
     /// Best first; the first is what `fix` writes.
     pub suggestions: Vec<Suggestion>,
-    /// Which dictionary proposed the best suggestion: spins, expression or thesaurus.
+    /// What proposed the best suggestion: spins, expression, thesaurus, or artifact
+    /// (unexpanded spintax, ad placeholders; see `artifacts`).
     pub source: &'static str,
 }
 
@@ -174,6 +175,10 @@ impl<'d> Repairer<'d> {
                     }
                 }
             }
+        }
+        let artifacts = crate::artifacts::find(text, spin_score >= 0.5);
+        if !artifacts.is_empty() {
+            repairs = merge(repairs, artifacts);
         }
         Report {
             words,
@@ -347,6 +352,20 @@ fn repaired_to(report: &Report, start: usize, end: usize, text: &str) -> bool {
 /// The spin rate sentences are decoded at, for a document of this spin score.
 pub fn rate_for(spin_score: f32) -> f32 {
     spin_score.clamp(0.001, 0.95)
+}
+
+/// Merge two sorted repair lists; where they overlap, the first list's repair wins.
+fn merge(a: Vec<Repair>, b: Vec<Repair>) -> Vec<Repair> {
+    let mut out: Vec<Repair> = Vec::with_capacity(a.len() + b.len());
+    let overlaps = |x: &Repair, y: &Repair| x.start < y.end && y.start < x.end;
+    let b: Vec<Repair> = b
+        .into_iter()
+        .filter(|r| !a.iter().any(|x| overlaps(x, r)))
+        .collect();
+    out.extend(a);
+    out.extend(b);
+    out.sort_by_key(|r| (r.start, r.end));
+    out
 }
 
 /// Apply repairs (sorted, non-overlapping) to `text`, using each one's first suggestion.
