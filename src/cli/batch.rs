@@ -79,6 +79,22 @@ pub(crate) struct Summary {
 }
 
 impl Summary {
+    /// The exit code of the run: 130 interrupted, 1 errors, then 2 when `found_means_2` and
+    /// repairs were found (check), else 0.
+    pub(crate) fn exit_code(&self, found_means_2: bool) -> std::process::ExitCode {
+        std::process::ExitCode::from(if self.interrupted {
+            130
+        } else if self.errors > 0 {
+            1
+        } else if found_means_2 && self.repairs > 0 {
+            2
+        } else {
+            0
+        })
+    }
+}
+
+impl Summary {
     fn add(&mut self, s: &DocStats) {
         self.files += 1;
         if s.resumed {

@@ -22,15 +22,7 @@ pub(crate) fn check(batch: &BatchOpts, format: Format, opts: &RepairOpts) -> Res
         writeln!(out, "{j}")?;
         out.flush()?;
     }
-    Ok(if s.interrupted {
-        ExitCode::from(130)
-    } else if s.errors > 0 {
-        ExitCode::from(1)
-    } else if s.repairs > 0 {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(s.exit_code(true))
 }
 
 struct Check {

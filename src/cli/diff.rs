@@ -142,11 +142,5 @@ pub(crate) fn diff(batch: &BatchOpts, view: &DiffOpts, opts: &RepairOpts) -> Res
     };
     let collected = collect(batch, opts, None)?;
     let s = batch::run(collected, batch, &Diff { view, paint })?;
-    Ok(if s.interrupted {
-        ExitCode::from(130)
-    } else if s.errors > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(s.exit_code(false))
 }

@@ -50,13 +50,7 @@ pub(crate) fn fix(batch: &BatchOpts, fix: &FixOpts, opts: &RepairOpts) -> Result
         batch::stop_on_signal();
     }
     let s = batch::run(collected, batch, &Fix { opts: fix })?;
-    Ok(if s.interrupted {
-        ExitCode::from(130)
-    } else if s.errors > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(s.exit_code(false))
 }
 
 /// Standard input cannot be written back; two inputs must not write the same copy.
