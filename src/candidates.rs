@@ -175,8 +175,8 @@ pub fn candidates_from<'d>(
             true => dicts.thesaurus.walk(&window),
             false => Vec::new(),
         };
-        let expressions_listed = match sources.expressions {
-            true => dicts.expressions.walk(&window),
+        let expressions = match sources.expressions {
+            true => expressions(&words[i..i + window.len()], &window, dicts),
             false => Vec::new(),
         };
         key.clear();
@@ -199,14 +199,9 @@ pub fn candidates_from<'d>(
                     },
                 );
             }
-            if j >= 1 && sources.expressions {
-                let listed = expressions_listed
-                    .iter()
-                    .find(|m| m.0 == j + 1)
-                    .map(|m| m.1);
-                let found = expressions(&words[i..end], &key, listed, dicts);
+            if let Some(found) = expressions.get(j).filter(|f| !f.is_empty()) {
                 let n = found.len() as u32;
-                for (e, via) in found {
+                for &(e, via) in found {
                     push(
                         &mut out[i],
                         i,
@@ -251,28 +246,47 @@ pub fn whole_phrase<'d>(phrase: &str, dicts: &'d Dictionaries) -> Vec<Candidate<
 /// Spin-table originals tried per word when restoring an expression word by word.
 const EXPRESSION_WORD_OPTIONS: usize = 3;
 
-/// The expressions the phrase `key` (the words `ws`) is a damaged form of: listed variants
-/// from the expression index, and phrases that become an expression when some of their words
-/// are restored through the spin table ("Name of Obligation" -> "Call of Duty").
+/// For each phrase length n (index n - 1) of the window `ws` (whose normalised words are
+/// `window`), the expressions its first n words are a damaged form of, for n >= 2: listed
+/// variants from the expression index, then phrases that become an expression when some of
+/// their words are restored through the spin table ("Name of Obligation" -> "Call of Duty"),
+/// in the order of an odometer whose first word turns fastest.
 fn expressions<'d>(
     ws: &[SentWord],
-    key: &str,
-    listed: Option<u64>,
+    window: &[&str],
     dicts: &'d Dictionaries,
-) -> Vec<(&'d str, ExpressionVia)> {
-    let mut found: Vec<(&'d str, ExpressionVia)> = listed
-        .into_iter()
-        .flat_map(|v| dicts.expressions.entries_of(v))
-        .filter(|(e, _)| normalize(e) != key)
-        .map(|(e, curated)| {
-            let via = if curated > 0 {
-                ExpressionVia::Name
-            } else {
-                ExpressionVia::Collocation
-            };
-            (e, via)
+) -> Vec<Vec<(&'d str, ExpressionVia)>> {
+    let mut out: Vec<Vec<(&'d str, ExpressionVia)>> = vec![Vec::new(); window.len()];
+    let mut key = String::new();
+    let keys: Vec<String> = window
+        .iter()
+        .map(|w| {
+            if !key.is_empty() {
+                key.push(' ');
+            }
+            key.push_str(w);
+            key.clone()
         })
         .collect();
+    for (n, v) in dicts.expressions.walk(window) {
+        if n < 2 {
+            continue;
+        }
+        out[n - 1].extend(
+            dicts
+                .expressions
+                .entries_of(v)
+                .filter(|(e, _)| normalize(e) != keys[n - 1])
+                .map(|(e, curated)| {
+                    let via = if curated > 0 {
+                        ExpressionVia::Name
+                    } else {
+                        ExpressionVia::Collocation
+                    };
+                    (e, via)
+                }),
+        );
+    }
     let options: Vec<Vec<&str>> = ws
         .iter()
         .map(|w| {
@@ -290,38 +304,31 @@ fn expressions<'d>(
         })
         .collect();
     if options.iter().all(|o| o.len() == 1) {
-        return found;
+        return out;
     }
-    let mut pick = vec![0usize; ws.len()];
-    let mut phrase = String::new();
-    loop {
-        // Advance the odometer; the all-zero reading (the phrase itself) is never tried.
-        let mut k = 0;
-        while k < pick.len() {
-            pick[k] += 1;
-            if pick[k] < options[k].len() {
-                break;
+    // Readings that change at least one word, ordered as the odometer would reach them.
+    let mut restored: Vec<(usize, usize, u64)> = dicts
+        .expressions
+        .walk_options(&options)
+        .into_iter()
+        .filter(|(picks, _)| picks.len() >= 2 && picks.iter().any(|&p| p > 0))
+        .map(|(picks, v)| {
+            let mut rank = 0;
+            for (p, o) in picks.iter().zip(&options).rev() {
+                rank = rank * o.len() + p;
             }
-            pick[k] = 0;
-            k += 1;
-        }
-        if k == pick.len() {
-            break;
-        }
-        phrase.clear();
-        for (w, &p) in options.iter().zip(&pick) {
-            if !phrase.is_empty() {
-                phrase.push(' ');
-            }
-            phrase.push_str(w[p]);
-        }
-        for e in dicts.expressions.get(&phrase) {
-            if !found.iter().any(|f| f.0 == e) && normalize(e) != key {
-                found.push((e, ExpressionVia::SpinTable));
+            (picks.len(), rank, v)
+        })
+        .collect();
+    restored.sort_unstable();
+    for (n, _, v) in restored {
+        for (e, _) in dicts.expressions.entries_of(v) {
+            if !out[n - 1].iter().any(|f| f.0 == e) && normalize(e) != keys[n - 1] {
+                out[n - 1].push((e, ExpressionVia::SpinTable));
             }
         }
     }
-    found
+    out
 }
 
 fn push<'d>(

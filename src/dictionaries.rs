@@ -4,7 +4,7 @@
 
 use crate::lm::LanguageModel;
 use crate::phrase_index::PhraseIndex;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::OnceLock;
 
 pub const SPINS_TSV: &str = include_str!("../dictionaries/spins.tsv");

@@ -39,7 +39,28 @@
 //! integer number of log units, so the two agree within 4.4e-5 in log10
 //! (`tests/lm_reference.rs`).
 
+use std::cell::RefCell;
 use std::sync::OnceLock;
+
+/// log2 of the slots in each thread's n-gram cache (16 bytes each: 1 MiB per thread).
+const CACHE_BITS: u32 = 16;
+
+/// A direct-mapped cache of raw n-gram probabilities of one model, keyed by the packed word
+/// ids (vocabulary ids fit in 21 bits).
+struct NgramCache {
+    owner: usize,
+    slots: Vec<(u64, f32)>,
+}
+
+/// Numbers the models opened, so a cache never serves one model's values for another
+/// (0 is no model).
+static NEXT_MODEL: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+
+thread_local! {
+    static NGRAM_CACHE: RefCell<NgramCache> = const {
+        RefCell::new(NgramCache { owner: 0, slots: Vec::new() })
+    };
+}
 
 /// Index of a word in the model vocabulary.
 pub type WordId = u32;
@@ -319,6 +340,8 @@ pub struct LanguageModel {
     vocab: Vocab,
     bos: WordId,
     eos: WordId,
+    /// Tells this model's entries in the thread's n-gram cache from another model's.
+    cache_owner: usize,
     unk: WordId,
     /// Back-off index the builder gives its synthetic bigrams (encoded 0.0).
     zero_backoff: u64,
@@ -480,6 +503,7 @@ impl LanguageModel {
             eos,
             unk,
             zero_backoff: bigram_backoff.encode(0.0),
+            cache_owner: NEXT_MODEL.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
 
@@ -555,12 +579,40 @@ impl LanguageModel {
         }
         let raw = match h1.filter(|&h| self.known(h)) {
             None => self.unigram_prob(w),
-            Some(h1) => match h2.filter(|&h| self.known(h)) {
-                None => self.bigram_raw(h1, w),
-                Some(h2) => self.trigram_raw(h2, h1, w),
-            },
+            Some(h1) => {
+                let h2 = h2.filter(|&h| self.known(h));
+                self.cached(h2, h1, w, || match h2 {
+                    None => self.bigram_raw(h1, w),
+                    Some(h2) => self.trigram_raw(h2, h1, w),
+                })
+            }
         };
         raw * LOG10_OF_BASE
+    }
+
+    /// A bigram or trigram probability through this thread's cache: each costs up to three
+    /// binary searches over bit-packed children, and decoding asks for the same few
+    /// thousand n-grams again and again (every hypothesis of the beam, every candidate
+    /// scored in context, the frequent n-grams of every document).
+    #[inline]
+    fn cached(&self, h2: Option<WordId>, h1: WordId, w: WordId, score: impl Fn() -> f32) -> f32 {
+        const NONE: u64 = (1 << 21) - 1;
+        let key = (h2.map_or(NONE, u64::from) << 42) | (u64::from(h1) << 21) | u64::from(w);
+        let slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - CACHE_BITS)) as usize;
+        let owner = self.cache_owner;
+        NGRAM_CACHE.with(|cell| {
+            let mut cache = cell.borrow_mut();
+            if cache.owner != owner {
+                cache.owner = owner;
+                cache.slots.clear();
+                cache.slots.resize(1 << CACHE_BITS, (u64::MAX, 0.0));
+            }
+            let entry = &mut cache.slots[slot];
+            if entry.0 != key {
+                *entry = (key, score());
+            }
+            entry.1
+        })
     }
 
     /// log10 P(w), or [`UNK_LOGPROB`] for an unknown word.

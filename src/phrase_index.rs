@@ -109,6 +109,60 @@ impl PhraseIndex {
         found
     }
 
+    /// Every key spelled by one option per word, for the first k words (k >= 1): each match
+    /// as (the option picked for each of its words, its value). One depth-first traversal
+    /// that abandons a reading as soon as no key continues it, so trying every combination
+    /// of options costs little more than the combinations that exist.
+    pub fn walk_options(&self, options: &[Vec<&str>]) -> Vec<(Vec<usize>, u64)> {
+        let fst = self.map.as_fst();
+        let mut found = Vec::new();
+        let mut picks = Vec::with_capacity(options.len());
+        self.descend(
+            fst,
+            fst.root(),
+            fst::raw::Output::zero(),
+            options,
+            &mut picks,
+            &mut found,
+        );
+        found
+    }
+
+    fn descend(
+        &self,
+        fst: &fst::raw::Fst<&'static [u8]>,
+        node: fst::raw::Node<'_>,
+        out: fst::raw::Output,
+        options: &[Vec<&str>],
+        picks: &mut Vec<usize>,
+        found: &mut Vec<(Vec<usize>, u64)>,
+    ) {
+        let k = picks.len();
+        let Some(words) = options.get(k) else {
+            return;
+        };
+        'option: for (p, w) in words.iter().enumerate() {
+            let sep = if k == 0 { &b""[..] } else { &b" "[..] };
+            let (mut n, mut o) = (node, out);
+            for &b in sep.iter().chain(w.as_bytes()) {
+                match n.find_input(b) {
+                    Some(i) => {
+                        let t = n.transition(i);
+                        o = o.cat(t.out);
+                        n = fst.node(t.addr);
+                    }
+                    None => continue 'option,
+                }
+            }
+            picks.push(p);
+            if n.is_final() {
+                found.push((picks.clone(), o.cat(n.final_output()).value()));
+            }
+            self.descend(fst, n, o, options, picks, found);
+            picks.pop();
+        }
+    }
+
     /// Just the weights of the entries of a value `walk` returned.
     pub fn weights_of(&self, v: u64) -> impl Iterator<Item = u32> + '_ {
         let (first, count) = ((v >> 8) as usize, (v & 0xff) as usize);
