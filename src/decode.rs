@@ -220,18 +220,20 @@ impl<'a> Scorer<'a> {
                 })
                 .collect();
             if prune && scored.len() > t.max_candidates {
+                let left = self.left_state(words, i);
                 let mut observed: Vec<(usize, f32)> = Vec::new();
                 for x in scored.iter_mut() {
                     let end = x.2.end;
                     let base = match observed.iter().find(|o| o.0 == end) {
                         Some(o) => o.1,
                         None => {
-                            let b = self.local_score(words, i, end, None);
+                            let b = self.local_score(left, words, i, end, None);
                             observed.push((end, b));
                             b
                         }
                     };
-                    x.1 = x.0 - keep + self.local_score(words, i, end, Some(&x.2.ids)) - base;
+                    x.1 = x.0 - keep + self.local_score(left, words, i, end, Some(&x.2.ids))
+                        - base;
                 }
                 scored.sort_by(|a, b| b.1.total_cmp(&a.1));
                 scored.truncate(t.max_candidates);
@@ -247,26 +249,32 @@ impl<'a> Scorer<'a> {
         }
     }
 
-    /// LM score of words `start..end` (or `replacement`) between two observed words of
-    /// context on each side.
-    fn local_score(
-        &self,
-        words: &[SentWord],
-        start: usize,
-        end: usize,
-        replacement: Option<&[Option<WordId>]>,
-    ) -> f32 {
+    /// The language-model state before word `start` given the two observed words before it
+    /// (or the sentence start).
+    fn left_state(&self, words: &[SentWord], start: usize) -> State {
         let left = start.saturating_sub(2);
-        let right = (end + 2).min(words.len());
         let st = if left == 0 {
             self.start_state()
         } else {
             (None, None)
         };
-        let (_, st) = self.emit_all(st, words[left..start].iter().map(|w| w.id));
+        self.emit_all(st, words[left..start].iter().map(|w| w.id)).1
+    }
+
+    /// LM score of words `start..end` (or `replacement`) from the state `left` (see
+    /// `left_state`), up to two observed words of context after them.
+    fn local_score(
+        &self,
+        left: State,
+        words: &[SentWord],
+        start: usize,
+        end: usize,
+        replacement: Option<&[Option<WordId>]>,
+    ) -> f32 {
+        let right = (end + 2).min(words.len());
         let (mid, st) = match replacement {
-            Some(ids) => self.emit_all(st, ids.iter().copied()),
-            None => self.emit_all(st, words[start..end].iter().map(|w| w.id)),
+            Some(ids) => self.emit_all(left, ids.iter().copied()),
+            None => self.emit_all(left, words[start..end].iter().map(|w| w.id)),
         };
         let (tail, _) = self.emit_all(st, words[end..right].iter().map(|w| w.id));
         mid + tail

@@ -12,6 +12,17 @@ use fst::{IntoStreamer, Map, MapBuilder, Streamer};
 use std::collections::BTreeMap;
 
 const MAGIC: &[u8; 8] = b"UNSPNIX2";
+
+/// Words whose fst state each thread remembers per index before starting afresh.
+const FIRST_WORDS_KEPT: usize = 100_000;
+
+/// Per thread, per index (told apart by the address of its 'static bytes): word -> fst state
+/// after it (see `PhraseIndex::after_first_word`).
+type FirstWords = Vec<(usize, rustc_hash::FxHashMap<Box<str>, Option<(usize, u64)>>)>;
+
+thread_local! {
+    static FIRST_WORDS: std::cell::RefCell<FirstWords> = const { std::cell::RefCell::new(Vec::new()) };
+}
 const MAX_LIST: usize = 255;
 
 #[derive(Debug, thiserror::Error)]
@@ -86,13 +97,21 @@ impl PhraseIndex {
     /// the first k words form a key, k with that key's entries. Stops as soon as no key
     /// continues the words: a longest-match lookup for all phrase lengths at once.
     pub fn walk(&self, words: &[&str]) -> Vec<(usize, u64)> {
-        let fst = self.map.as_fst();
-        let mut node = fst.root();
-        let mut out = fst::raw::Output::zero();
         let mut found = Vec::new();
-        for (k, w) in words.iter().enumerate() {
-            let sep = if k == 0 { &b""[..] } else { &b" "[..] };
-            for &b in sep.iter().chain(w.as_bytes()) {
+        let Some(first) = words.first() else {
+            return found;
+        };
+        let Some((addr, value)) = self.after_first_word(first) else {
+            return found;
+        };
+        let fst = self.map.as_fst();
+        let mut node = fst.node(addr);
+        let mut out = fst::raw::Output::new(value);
+        if node.is_final() {
+            found.push((1, out.cat(node.final_output()).value()));
+        }
+        for (k, w) in words.iter().enumerate().skip(1) {
+            for &b in b" ".iter().chain(w.as_bytes()) {
                 match node.find_input(b) {
                     Some(i) => {
                         let t = node.transition(i);
@@ -107,6 +126,49 @@ impl PhraseIndex {
             }
         }
         found
+    }
+
+    /// The fst state (node address, output so far) after spelling `word`, or None when no key
+    /// starts with it. Remembered per thread: every position of every sentence starts a walk,
+    /// and a few thousand words make up most of them.
+    fn after_first_word(&self, word: &str) -> Option<(fst::raw::CompiledAddr, u64)> {
+        let owner = self.map.as_fst().as_bytes().as_ptr() as usize;
+        FIRST_WORDS.with(|cell| {
+            let mut memo = cell.borrow_mut();
+            let map = match memo.iter().position(|(o, _)| *o == owner) {
+                Some(k) => &mut memo[k].1,
+                None => {
+                    memo.push((owner, Default::default()));
+                    &mut memo.last_mut().expect("just pushed").1
+                }
+            };
+            if let Some(&state) = map.get(word) {
+                return state;
+            }
+            let fst = self.map.as_fst();
+            let mut node = fst.root();
+            let mut out = fst::raw::Output::zero();
+            let mut state = Some(());
+            for &b in word.as_bytes() {
+                match node.find_input(b) {
+                    Some(i) => {
+                        let t = node.transition(i);
+                        out = out.cat(t.out);
+                        node = fst.node(t.addr);
+                    }
+                    None => {
+                        state = None;
+                        break;
+                    }
+                }
+            }
+            let state = state.map(|()| (node.addr(), out.value()));
+            if map.len() >= FIRST_WORDS_KEPT {
+                map.clear();
+            }
+            map.insert(word.into(), state);
+            state
+        })
     }
 
     /// Every key spelled by one option per word, for the first k words (k >= 1): each match
