@@ -257,26 +257,17 @@ fn expressions<'d>(
     dicts: &'d Dictionaries,
 ) -> Vec<Vec<(&'d str, ExpressionVia)>> {
     let mut out: Vec<Vec<(&'d str, ExpressionVia)>> = vec![Vec::new(); window.len()];
-    let mut key = String::new();
-    let keys: Vec<String> = window
-        .iter()
-        .map(|w| {
-            if !key.is_empty() {
-                key.push(' ');
-            }
-            key.push_str(w);
-            key.clone()
-        })
-        .collect();
+    let key = |n: usize| window[..n].join(" ");
     for (n, v) in dicts.expressions.walk(window) {
         if n < 2 {
             continue;
         }
+        let key = key(n);
         out[n - 1].extend(
             dicts
                 .expressions
                 .entries_of(v)
-                .filter(|(e, _)| normalize(e) != keys[n - 1])
+                .filter(|(e, _)| normalize(e) != key)
                 .map(|(e, curated)| {
                     let via = if curated > 0 {
                         ExpressionVia::Name
@@ -322,8 +313,9 @@ fn expressions<'d>(
         .collect();
     restored.sort_unstable();
     for (n, _, v) in restored {
+        let key = key(n);
         for (e, _) in dicts.expressions.entries_of(v) {
-            if !out[n - 1].iter().any(|f| f.0 == e) && normalize(e) != keys[n - 1] {
+            if !out[n - 1].iter().any(|f| f.0 == e) && normalize(e) != key {
                 out[n - 1].push((e, ExpressionVia::SpinTable));
             }
         }

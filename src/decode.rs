@@ -314,13 +314,26 @@ impl<'a> Scorer<'a> {
         total + self.emit(st, Some(self.dicts.lm.eos())).0
     }
 
-    /// The language-model state before each segment of `path`.
+    /// The language-model state before each segment of `path` (no scoring needed: a state
+    /// is just the last two words, reset by an unknown one).
     pub fn states(&self, lat: &Lattice, path: &[Segment]) -> Vec<(Option<WordId>, Option<WordId>)> {
+        let step = |(_, h1): State, w: Option<WordId>| match w {
+            Some(w) => (h1, Some(w)),
+            None => (None, None),
+        };
         let mut st = self.start_state();
         let mut out = Vec::with_capacity(path.len() + 1);
         for &seg in path {
             out.push(st);
-            st = self.segment_score(lat, seg, st).1;
+            st = match seg.cand {
+                None => lat.words[seg.start..seg.end]
+                    .iter()
+                    .fold(st, |st, w| step(st, w.id)),
+                Some(k) => lat.cands[seg.start][k]
+                    .ids
+                    .iter()
+                    .fold(st, |st, &w| step(st, w)),
+            };
         }
         out.push(st);
         out
@@ -347,7 +360,8 @@ impl<'a> Scorer<'a> {
         total + self.emit(st, Some(self.dicts.lm.eos())).0
     }
 
-    /// The best path through the sentence.
+    /// The best path through the sentence. Its hypotheses' scores leave out what all paths
+    /// share, so only their differences mean anything (`path_score` gives the full score).
     pub fn decode(&self, lat: &Lattice) -> Vec<Segment> {
         let n = lat.words.len();
         let mut arena: Vec<Hyp> = Vec::with_capacity(n * self.tuning.beam * 2);
@@ -369,6 +383,33 @@ impl<'a> Scorer<'a> {
             let mut here = std::mem::take(&mut beams[i]);
             here.sort_by(|&a, &b| arena[b as usize].score.total_cmp(&arena[a as usize].score));
             here.truncate(self.tuning.beam);
+            // One hypothesis, no candidate here and none pending further on: every path
+            // reads this word from the same state, so its score is common to all of them and
+            // the argmax does not need it. Most words of a sentence pass this way.
+            let shared = here.len() == 1
+                && lat.cands[i].is_empty()
+                && beams[i + 1..].iter().all(Vec::is_empty);
+            if shared {
+                let h = arena[here[0] as usize];
+                let (h2, h1) = match lat.words[i].id {
+                    Some(w) => (h.h1, Some(w)),
+                    None => (None, None),
+                };
+                arena.push(Hyp {
+                    h2,
+                    h1,
+                    back: here[0],
+                    seg: Segment {
+                        start: i,
+                        end: i + 1,
+                        cand: None,
+                    },
+                    ..h
+                });
+                beams[i + 1].push((arena.len() - 1) as u32);
+                beams[i] = here;
+                continue;
+            }
             for &hi in &here {
                 let h = arena[hi as usize];
                 let keep = Segment {

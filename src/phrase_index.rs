@@ -204,9 +204,15 @@ impl PhraseIndex {
             return;
         };
         'option: for (p, w) in words.iter().enumerate() {
+            let (mut n, mut o, bytes) = match k {
+                0 => match self.after_first_word(w) {
+                    Some((addr, value)) => (fst.node(addr), fst::raw::Output::new(value), &b""[..]),
+                    None => continue 'option,
+                },
+                _ => (node, out, w.as_bytes()),
+            };
             let sep = if k == 0 { &b""[..] } else { &b" "[..] };
-            let (mut n, mut o) = (node, out);
-            for &b in sep.iter().chain(w.as_bytes()) {
+            for &b in sep.iter().chain(bytes) {
                 match n.find_input(b) {
                     Some(i) => {
                         let t = n.transition(i);

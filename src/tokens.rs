@@ -100,6 +100,9 @@ pub fn tokenize(input: &str) -> Vec<Token> {
 
 /// The key a word is looked up under: lowercase, typographic apostrophes made straight.
 pub fn normalize(word: &str) -> String {
+    if word.is_ascii() {
+        return word.to_ascii_lowercase();
+    }
     let mut s = String::with_capacity(word.len());
     for c in word.chars() {
         if is_apostrophe(c) {
