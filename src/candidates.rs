@@ -212,13 +212,7 @@ pub fn candidates_from<'d>(
                 }
             }
             if let Some(&(_, v)) = thesaurus.iter().find(|m| m.0 == j + 1) {
-                let total: f32 = dicts
-                    .thesaurus
-                    .weights_of(v)
-                    .map(|fanout| 1.0 / fanout.max(1) as f32)
-                    .sum();
-                for (c, fanout) in dicts.thesaurus.entries_of(v) {
-                    let share = 1.0 / fanout.max(1) as f32 / total;
+                for &(c, share) in dicts.thesaurus.inverse_shares(v).iter() {
                     if share >= sources.thesaurus_min_share {
                         push(&mut out[i], i, end, c, Source::Thesaurus { share });
                     }

@@ -18,9 +18,26 @@ const FIRST_WORDS_KEPT: usize = 100_000;
 
 /// Per thread, per index (told apart by the address of its 'static bytes): word -> fst state
 /// after it (see `PhraseIndex::after_first_word`).
-type FirstWords = Vec<(usize, rustc_hash::FxHashMap<Box<str>, Option<(usize, u64)>>)>;
+type FirstWords = Vec<(usize, rustc_hash::FxHashMap<Box<str>, Option<FirstWord>>)>;
+
+/// Where the fst stands after a phrase's first word.
+#[derive(Debug, Clone, Copy)]
+struct FirstWord {
+    addr: fst::raw::CompiledAddr,
+    /// Output so far.
+    out: u64,
+    /// The value when the word alone is a key.
+    value: Option<u64>,
+    /// Whether some key continues the word with a space (a longer phrase).
+    longer: bool,
+}
+
+/// Per thread, per index: value -> its entries with their inverse-weight shares (see
+/// `PhraseIndex::inverse_shares`).
+type Shares = Vec<(usize, rustc_hash::FxHashMap<u64, std::rc::Rc<[(&'static str, f32)]>>)>;
 
 thread_local! {
+    static SHARES: std::cell::RefCell<Shares> = const { std::cell::RefCell::new(Vec::new()) };
     static FIRST_WORDS: std::cell::RefCell<FirstWords> = const { std::cell::RefCell::new(Vec::new()) };
 }
 const MAX_LIST: usize = 255;
@@ -101,15 +118,18 @@ impl PhraseIndex {
         let Some(first) = words.first() else {
             return found;
         };
-        let Some((addr, value)) = self.after_first_word(first) else {
+        let Some(start) = self.after_first_word(first) else {
             return found;
         };
-        let fst = self.map.as_fst();
-        let mut node = fst.node(addr);
-        let mut out = fst::raw::Output::new(value);
-        if node.is_final() {
-            found.push((1, out.cat(node.final_output()).value()));
+        if let Some(v) = start.value {
+            found.push((1, v));
         }
+        if !start.longer || words.len() == 1 {
+            return found;
+        }
+        let fst = self.map.as_fst();
+        let mut node = fst.node(start.addr);
+        let mut out = fst::raw::Output::new(start.out);
         for (k, w) in words.iter().enumerate().skip(1) {
             for &b in b" ".iter().chain(w.as_bytes()) {
                 match node.find_input(b) {
@@ -128,10 +148,10 @@ impl PhraseIndex {
         found
     }
 
-    /// The fst state (node address, output so far) after spelling `word`, or None when no key
-    /// starts with it. Remembered per thread: every position of every sentence starts a walk,
-    /// and a few thousand words make up most of them.
-    fn after_first_word(&self, word: &str) -> Option<(fst::raw::CompiledAddr, u64)> {
+    /// The fst state after spelling `word`, or None when no key starts with it. Remembered
+    /// per thread: every position of every sentence starts a walk, and a few thousand words
+    /// make up most of them.
+    fn after_first_word(&self, word: &str) -> Option<FirstWord> {
         let owner = self.map.as_fst().as_bytes().as_ptr() as usize;
         FIRST_WORDS.with(|cell| {
             let mut memo = cell.borrow_mut();
@@ -148,7 +168,7 @@ impl PhraseIndex {
             let fst = self.map.as_fst();
             let mut node = fst.root();
             let mut out = fst::raw::Output::zero();
-            let mut state = Some(());
+            let mut spelled = true;
             for &b in word.as_bytes() {
                 match node.find_input(b) {
                     Some(i) => {
@@ -157,12 +177,19 @@ impl PhraseIndex {
                         node = fst.node(t.addr);
                     }
                     None => {
-                        state = None;
+                        spelled = false;
                         break;
                     }
                 }
             }
-            let state = state.map(|()| (node.addr(), out.value()));
+            let state = spelled.then(|| FirstWord {
+                addr: node.addr(),
+                out: out.value(),
+                value: node
+                    .is_final()
+                    .then(|| out.cat(node.final_output()).value()),
+                longer: node.find_input(b' ').is_some(),
+            });
             if map.len() >= FIRST_WORDS_KEPT {
                 map.clear();
             }
@@ -204,15 +231,24 @@ impl PhraseIndex {
             return;
         };
         'option: for (p, w) in words.iter().enumerate() {
-            let (mut n, mut o, bytes) = match k {
-                0 => match self.after_first_word(w) {
-                    Some((addr, value)) => (fst.node(addr), fst::raw::Output::new(value), &b""[..]),
-                    None => continue 'option,
-                },
-                _ => (node, out, w.as_bytes()),
-            };
-            let sep = if k == 0 { &b""[..] } else { &b" "[..] };
-            for &b in sep.iter().chain(bytes) {
+            if k == 0 {
+                // The first word from memory; deeper only if a longer key exists.
+                let Some(start) = self.after_first_word(w) else {
+                    continue 'option;
+                };
+                picks.push(p);
+                if let Some(v) = start.value {
+                    found.push((picks.clone(), v));
+                }
+                if start.longer && options.len() > 1 {
+                    let n = fst.node(start.addr);
+                    self.descend(fst, n, fst::raw::Output::new(start.out), options, picks, found);
+                }
+                picks.pop();
+                continue 'option;
+            }
+            let (mut n, mut o) = (node, out);
+            for &b in b" ".iter().chain(w.as_bytes()) {
                 match n.find_input(b) {
                     Some(i) => {
                         let t = n.transition(i);
@@ -229,6 +265,37 @@ impl PhraseIndex {
             self.descend(fst, n, o, options, picks, found);
             picks.pop();
         }
+    }
+
+    /// The entries of a value `walk` returned, each with its share of the list when every
+    /// entry counts 1 / its weight (the reverse thesaurus's weight is a candidate's fan-out,
+    /// so this is how a uniform spinner would have picked). Remembered per thread: reading a
+    /// list touches four scattered tables.
+    pub fn inverse_shares(&self, v: u64) -> std::rc::Rc<[(&'static str, f32)]> {
+        let owner = self.map.as_fst().as_bytes().as_ptr() as usize;
+        SHARES.with(|cell| {
+            let mut memo = cell.borrow_mut();
+            let map = match memo.iter().position(|(o, _)| *o == owner) {
+                Some(k) => &mut memo[k].1,
+                None => {
+                    memo.push((owner, Default::default()));
+                    &mut memo.last_mut().expect("just pushed").1
+                }
+            };
+            if let Some(list) = map.get(&v) {
+                return list.clone();
+            }
+            let total: f32 = self.weights_of(v).map(|w| 1.0 / w.max(1) as f32).sum();
+            let list: std::rc::Rc<[(&'static str, f32)]> = self
+                .entries_of(v)
+                .map(|(e, w)| (e, 1.0 / w.max(1) as f32 / total))
+                .collect();
+            if map.len() >= FIRST_WORDS_KEPT {
+                map.clear();
+            }
+            map.insert(v, list.clone());
+            list
+        })
     }
 
     /// Just the weights of the entries of a value `walk` returned.
