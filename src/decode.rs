@@ -232,8 +232,7 @@ impl<'a> Scorer<'a> {
                             b
                         }
                     };
-                    x.1 = x.0 - keep + self.local_score(left, words, i, end, Some(&x.2.ids))
-                        - base;
+                    x.1 = x.0 - keep + self.local_score(left, words, i, end, Some(&x.2.ids)) - base;
                 }
                 scored.sort_by(|a, b| b.1.total_cmp(&a.1));
                 scored.truncate(t.max_candidates);

@@ -34,7 +34,10 @@ struct FirstWord {
 
 /// Per thread, per index: value -> its entries with their inverse-weight shares (see
 /// `PhraseIndex::inverse_shares`).
-type Shares = Vec<(usize, rustc_hash::FxHashMap<u64, std::rc::Rc<[(&'static str, f32)]>>)>;
+type Shares = Vec<(
+    usize,
+    rustc_hash::FxHashMap<u64, std::rc::Rc<[(&'static str, f32)]>>,
+)>;
 
 thread_local! {
     static SHARES: std::cell::RefCell<Shares> = const { std::cell::RefCell::new(Vec::new()) };
@@ -242,7 +245,14 @@ impl PhraseIndex {
                 }
                 if start.longer && options.len() > 1 {
                     let n = fst.node(start.addr);
-                    self.descend(fst, n, fst::raw::Output::new(start.out), options, picks, found);
+                    self.descend(
+                        fst,
+                        n,
+                        fst::raw::Output::new(start.out),
+                        options,
+                        picks,
+                        found,
+                    );
                 }
                 picks.pop();
                 continue 'option;
