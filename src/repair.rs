@@ -57,6 +57,15 @@ pub struct SpinEvidence {
 }
 
 impl SpinEvidence {
+    /// The evidence rate of `total` weight over `words` words. Short texts are read as if
+    /// padded with neutral words: one "home" in a five-word line is not evidence of a spun
+    /// document.
+    pub fn over(total: f32, words: usize) -> SpinEvidence {
+        SpinEvidence {
+            per_100_words: total * 100.0 / words.max(MIN_EVIDENCE_WORDS) as f32,
+        }
+    }
+
     /// A logistic over the evidence rate, set on the corpus (spun pairs, each scored without
     /// its own counts, against clean texts).
     pub fn score(&self) -> f32 {
@@ -67,6 +76,9 @@ impl SpinEvidence {
 
 /// Texts shorter than this are scored as if this long (the rest neutral).
 const MIN_EVIDENCE_WORDS: usize = 200;
+/// Texts longer than this get a spin rate per window of this many words (see `rates`):
+/// longer than most news articles, so an article is read at one rate.
+const RATE_WINDOW_WORDS: usize = 1000;
 const SCORE_SLOPE: f32 = 1.0;
 const SCORE_MIDPOINT: f32 = 1.5;
 
@@ -148,17 +160,14 @@ impl<'d> Repairer<'d> {
     pub fn repair(&self, text: &str) -> Report {
         let sents = self.prepare(text);
         let words: usize = sents.iter().map(Vec::len).sum();
-        let evidence = self.evidence(&sents, words);
+        let weights: Vec<f32> = sents.iter().map(|s| self.evidence_of(s)).collect();
+        let evidence = SpinEvidence::over(weights.iter().sum(), words);
         let spin_score = evidence.score();
-        let rate = self
-            .settings
-            .fixed_rate
-            .unwrap_or_else(|| rate_for(spin_score));
-        let scorer = self.scorer(rate);
-        let sources = self.sources(rate);
+        let rates = self.rates(&sents, &weights, spin_score);
         let mut repairs = Vec::new();
-        for words in &sents {
-            let cands = candidates_from(words, self.dicts, sources);
+        for (words, &rate) in sents.iter().zip(&rates) {
+            let scorer = self.scorer(rate);
+            let cands = candidates_from(words, self.dicts, self.sources(rate));
             let lat = scorer.lattice(words, cands, true);
             let path = scorer.decode(&lat);
             if path.iter().all(|g| g.cand.is_none()) {
@@ -188,43 +197,72 @@ impl<'d> Repairer<'d> {
         }
     }
 
-    /// Document-level evidence: the naive-Bayes weight of every spin-table phrase in the
-    /// text (longest match), spun phrases ("mentioned") for, originals ("said") against.
-    fn evidence(&self, sents: &[Vec<SentWord>], words: usize) -> SpinEvidence {
+    /// The spin rate each sentence is decoded at: the document's, or in a text longer than
+    /// `RATE_WINDOW_WORDS` (a long file, a concatenation of articles) the rate of the window
+    /// of that many words around the sentence, so spun and clean stretches of one text are
+    /// each read as what they are.
+    fn rates(&self, sents: &[Vec<SentWord>], weights: &[f32], spin_score: f32) -> Vec<f32> {
+        if let Some(rate) = self.settings.fixed_rate {
+            return vec![rate; sents.len()];
+        }
+        let words: usize = sents.iter().map(Vec::len).sum();
+        if words <= RATE_WINDOW_WORDS {
+            return vec![rate_for(spin_score); sents.len()];
+        }
+        // Prefix sums of words and evidence over sentences.
+        let mut at = vec![0usize];
+        let mut ev = vec![0f32];
+        for (s, w) in sents.iter().zip(weights) {
+            at.push(at.last().unwrap() + s.len());
+            ev.push(ev.last().unwrap() + w);
+        }
+        (0..sents.len())
+            .map(|k| {
+                let middle = (at[k] + at[k + 1]) / 2;
+                let from = middle
+                    .saturating_sub(RATE_WINDOW_WORDS / 2)
+                    .min(words - RATE_WINDOW_WORDS);
+                let to = from + RATE_WINDOW_WORDS;
+                // Sentences overlapping the window [from, to).
+                let a = at.partition_point(|&x| x <= from) - 1;
+                let b = at.partition_point(|&x| x < to);
+                let local = SpinEvidence::over(ev[b] - ev[a], at[b] - at[a]);
+                rate_for(local.score())
+            })
+            .collect()
+    }
+
+    /// The naive-Bayes weight of every spin-table phrase in a sentence (longest match):
+    /// spun phrases ("mentioned") count for, originals ("said") against.
+    fn evidence_of(&self, s: &[SentWord]) -> f32 {
         let ev = &self.dicts.evidence;
         let mut total = 0.0f32;
         let mut key = String::new();
-        for s in sents {
-            let mut i = 0;
-            while i < s.len() {
-                let mut best: Option<(f32, usize)> = None;
-                key.clear();
-                for j in i..s.len().min(i + ev.max_words()) {
-                    if j > i {
-                        if !s[j - 1].joined {
-                            break;
-                        }
-                        key.push(' ');
+        let mut i = 0;
+        while i < s.len() {
+            let mut best: Option<(f32, usize)> = None;
+            key.clear();
+            for j in i..s.len().min(i + ev.max_words()) {
+                if j > i {
+                    if !s[j - 1].joined {
+                        break;
                     }
-                    key.push_str(&s[j].norm);
-                    if let Some(w) = ev.weight(&key) {
-                        best = Some((w, j + 1));
-                    }
+                    key.push(' ');
                 }
-                match best {
-                    Some((w, end)) => {
-                        total += w;
-                        i = end;
-                    }
-                    None => i += 1,
+                key.push_str(&s[j].norm);
+                if let Some(w) = ev.weight(&key) {
+                    best = Some((w, j + 1));
                 }
             }
+            match best {
+                Some((w, end)) => {
+                    total += w;
+                    i = end;
+                }
+                None => i += 1,
+            }
         }
-        // Short texts are read as if padded with neutral words: one "home" in a five-word
-        // line is not evidence of a spun document.
-        SpinEvidence {
-            per_100_words: total * 100.0 / words.max(MIN_EVIDENCE_WORDS) as f32,
-        }
+        total
     }
 
     fn make_repair(

@@ -81,3 +81,25 @@ fn empty_and_odd_inputs() {
         assert_eq!(fixed, text);
     }
 }
+
+#[test]
+fn a_long_text_is_read_stretch_by_stretch() {
+    // Three clean articles, then a spun one: the clean stretch is left alone, the spun one
+    // repaired, as when the four are read on their own.
+    let clean = include_str!("../fixtures/seed-000.clean.txt");
+    let spun = include_str!("../fixtures/seed-001.spun.txt");
+    let text = format!("{clean}\n{clean}\n{clean}\n{spun}");
+    let r = Repairer::new(Dictionaries::embedded()).repair(&text);
+    let clean_end = 3 * (clean.len() + 1);
+    let in_clean = r.repairs.iter().filter(|x| x.start < clean_end).count();
+    let in_spun = r.repairs.len() - in_clean;
+    let alone = Repairer::new(Dictionaries::embedded())
+        .repair(spun)
+        .repairs
+        .len();
+    assert!(in_clean <= 3, "{in_clean} repairs in the clean stretch");
+    assert!(
+        in_spun * 10 >= alone * 9,
+        "{in_spun} repairs in the spun article, {alone} alone"
+    );
+}
