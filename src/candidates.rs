@@ -291,8 +291,12 @@ fn expressions<'d>(
     if options.iter().all(|o| o.len() == 1) {
         return out;
     }
-    // Readings that change at least one word, ordered as the odometer would reach them.
-    let mut restored: Vec<(usize, usize, u64)> = dicts
+    // Readings that change at least one word, ordered as the odometer would reach them. A
+    // reading that spells the expression itself is explained by spin-table rows alone, and
+    // counts as such even when the expression index lists the phrase as a variant too; one
+    // that is only another damaged variant of it ("information conference" of "press
+    // conference") also needs a thesaurus substitution, like a listed variant.
+    let mut restored: Vec<(usize, usize, u64, String)> = dicts
         .expressions
         .walk_options(&options)
         .into_iter()
@@ -302,15 +306,29 @@ fn expressions<'d>(
             for (p, o) in picks.iter().zip(&options).rev() {
                 rank = rank * o.len() + p;
             }
-            (picks.len(), rank, v)
+            let reading: Vec<&str> = picks.iter().zip(&options).map(|(&p, o)| o[p]).collect();
+            (picks.len(), rank, v, reading.join(" "))
         })
         .collect();
     restored.sort_unstable();
-    for (n, _, v) in restored {
+    for (n, _, v, reading) in restored {
         let key = key(n);
         for (e, _) in dicts.expressions.entries_of(v) {
-            if !out[n - 1].iter().any(|f| f.0 == e) && normalize(e) != key {
-                out[n - 1].push((e, ExpressionVia::SpinTable));
+            let spelled = normalize(e);
+            if spelled == key {
+                continue;
+            }
+            let via = if spelled == reading {
+                ExpressionVia::SpinTable
+            } else {
+                ExpressionVia::Collocation
+            };
+            match out[n - 1].iter_mut().find(|f| f.0 == e) {
+                Some(f) if via == ExpressionVia::SpinTable && f.1 == ExpressionVia::Collocation => {
+                    f.1 = via
+                }
+                Some(_) => {}
+                None => out[n - 1].push((e, via)),
             }
         }
     }
