@@ -9,16 +9,38 @@
 //! `(first_id_index << 8) | count`.
 
 use fst::{IntoStreamer, Map, MapBuilder, Streamer};
+use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 
 const MAGIC: &[u8; 8] = b"UNSPNIX2";
 
-/// Words whose fst state each thread remembers per index before starting afresh.
-const FIRST_WORDS_KEPT: usize = 100_000;
+/// Entries each of a thread's memos keeps before starting afresh.
+const MEMO_KEPT: usize = 100_000;
+
+/// The memo of the index `owner` among a thread's memos of one kind.
+fn memo_of<K, V>(memos: &mut Vec<(usize, FxHashMap<K, V>)>, owner: usize) -> &mut FxHashMap<K, V> {
+    let k = match memos.iter().position(|(o, _)| *o == owner) {
+        Some(k) => k,
+        None => {
+            memos.push((owner, FxHashMap::default()));
+            memos.len() - 1
+        }
+    };
+    &mut memos[k].1
+}
+
+/// Remember one entry, forgetting everything first when the memo is full (bounded memory,
+/// and the frequent entries come back at once).
+fn remember<K: std::hash::Hash + Eq, V>(memo: &mut FxHashMap<K, V>, k: K, v: V) {
+    if memo.len() >= MEMO_KEPT {
+        memo.clear();
+    }
+    memo.insert(k, v);
+}
 
 /// Per thread, per index (told apart by the address of its 'static bytes): word -> fst state
 /// after it (see `PhraseIndex::after_first_word`).
-type FirstWords = Vec<(usize, rustc_hash::FxHashMap<Box<str>, Option<FirstWord>>)>;
+type FirstWords = Vec<(usize, FxHashMap<Box<str>, Option<FirstWord>>)>;
 
 /// Where the fst stands after a phrase's first word.
 #[derive(Debug, Clone, Copy)]
@@ -34,10 +56,7 @@ struct FirstWord {
 
 /// Per thread, per index: value -> its entries with their inverse-weight shares (see
 /// `PhraseIndex::inverse_shares`).
-type Shares = Vec<(
-    usize,
-    rustc_hash::FxHashMap<u64, std::rc::Rc<[(&'static str, f32)]>>,
-)>;
+type Shares = Vec<(usize, FxHashMap<u64, std::rc::Rc<[(&'static str, f32)]>>)>;
 
 thread_local! {
     static SHARES: std::cell::RefCell<Shares> = const { std::cell::RefCell::new(Vec::new()) };
@@ -155,50 +174,41 @@ impl PhraseIndex {
     /// per thread: every position of every sentence starts a walk, and a few thousand words
     /// make up most of them.
     fn after_first_word(&self, word: &str) -> Option<FirstWord> {
-        let owner = self.map.as_fst().as_bytes().as_ptr() as usize;
         FIRST_WORDS.with(|cell| {
-            let mut memo = cell.borrow_mut();
-            let map = match memo.iter().position(|(o, _)| *o == owner) {
-                Some(k) => &mut memo[k].1,
-                None => {
-                    memo.push((owner, Default::default()));
-                    &mut memo.last_mut().expect("just pushed").1
-                }
-            };
-            if let Some(&state) = map.get(word) {
+            let mut memos = cell.borrow_mut();
+            let memo = memo_of(&mut memos, self.owner());
+            if let Some(&state) = memo.get(word) {
                 return state;
             }
-            let fst = self.map.as_fst();
-            let mut node = fst.root();
-            let mut out = fst::raw::Output::zero();
-            let mut spelled = true;
-            for &b in word.as_bytes() {
-                match node.find_input(b) {
-                    Some(i) => {
-                        let t = node.transition(i);
-                        out = out.cat(t.out);
-                        node = fst.node(t.addr);
-                    }
-                    None => {
-                        spelled = false;
-                        break;
-                    }
-                }
-            }
-            let state = spelled.then(|| FirstWord {
-                addr: node.addr(),
-                out: out.value(),
-                value: node
-                    .is_final()
-                    .then(|| out.cat(node.final_output()).value()),
-                longer: node.find_input(b' ').is_some(),
-            });
-            if map.len() >= FIRST_WORDS_KEPT {
-                map.clear();
-            }
-            map.insert(word.into(), state);
+            let state = self.spell_first_word(word);
+            remember(memo, word.into(), state);
             state
         })
+    }
+
+    fn spell_first_word(&self, word: &str) -> Option<FirstWord> {
+        let fst = self.map.as_fst();
+        let mut node = fst.root();
+        let mut out = fst::raw::Output::zero();
+        for &b in word.as_bytes() {
+            let t = node.transition(node.find_input(b)?);
+            out = out.cat(t.out);
+            node = fst.node(t.addr);
+        }
+        Some(FirstWord {
+            addr: node.addr(),
+            out: out.value(),
+            value: node
+                .is_final()
+                .then(|| out.cat(node.final_output()).value()),
+            longer: node.find_input(b' ').is_some(),
+        })
+    }
+
+    /// Tells this index's entries in a thread's memos from another index's: the address of
+    /// its `'static` bytes.
+    fn owner(&self) -> usize {
+        self.map.as_fst().as_bytes().as_ptr() as usize
     }
 
     /// Every key spelled by one option per word, for the first k words (k >= 1): each match
@@ -282,17 +292,10 @@ impl PhraseIndex {
     /// so this is how a uniform spinner would have picked). Remembered per thread: reading a
     /// list touches four scattered tables.
     pub fn inverse_shares(&self, v: u64) -> std::rc::Rc<[(&'static str, f32)]> {
-        let owner = self.map.as_fst().as_bytes().as_ptr() as usize;
         SHARES.with(|cell| {
-            let mut memo = cell.borrow_mut();
-            let map = match memo.iter().position(|(o, _)| *o == owner) {
-                Some(k) => &mut memo[k].1,
-                None => {
-                    memo.push((owner, Default::default()));
-                    &mut memo.last_mut().expect("just pushed").1
-                }
-            };
-            if let Some(list) = map.get(&v) {
+            let mut memos = cell.borrow_mut();
+            let memo = memo_of(&mut memos, self.owner());
+            if let Some(list) = memo.get(&v) {
                 return list.clone();
             }
             let total: f32 = self.weights_of(v).map(|w| 1.0 / w.max(1) as f32).sum();
@@ -300,10 +303,7 @@ impl PhraseIndex {
                 .entries_of(v)
                 .map(|(e, w)| (e, 1.0 / w.max(1) as f32 / total))
                 .collect();
-            if map.len() >= FIRST_WORDS_KEPT {
-                map.clear();
-            }
-            map.insert(v, list.clone());
+            remember(memo, v, list.clone());
             list
         })
     }
