@@ -74,6 +74,10 @@ impl SpinEvidence {
     }
 }
 
+/// Alternatives less likely than this are not offered (the review screen and JSON would
+/// list "0.00" readings nobody should pick).
+const MIN_ALTERNATIVE: f32 = 0.01;
+
 /// Texts shorter than this are scored as if this long (the rest neutral).
 const MIN_EVIDENCE_WORDS: usize = 200;
 /// Texts longer than this get a spin rate per window of this many words (see `rates`):
@@ -305,9 +309,13 @@ impl<'d> Repairer<'d> {
             if t == spun || suggestions.iter().any(|x| x.text == t) {
                 continue;
             }
+            let confidence = 10f32.powf(score - max) / z;
+            if !suggestions.is_empty() && confidence < MIN_ALTERNATIVE {
+                break;
+            }
             suggestions.push(Suggestion {
                 text: t,
-                confidence: 10f32.powf(score - max) / z,
+                confidence,
             });
             if suggestions.len() == 3 {
                 break;

@@ -548,7 +548,11 @@ fn config_is_found_walking_up_and_unknown_keys_are_named() {
     expect(&out, 2, &["`gizmo` -> `widget`"], &[]);
     // min_spin_score leaves documents that look less spun than it alone: a document two
     // thirds spun, one third clean scores high but not 1.
-    let spun: String = SPUN.lines().take(2).collect::<Vec<_>>().join(" ");
+    let spun: String = SPUN
+        .lines()
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
     let half = format!("{spun} {spun} {CLEAN}");
     put(&d, "ms/a.txt", &half);
     let out = run(&d, &["check", "-q", "--format", "json", "ms/a.txt"], b"");
@@ -623,7 +627,7 @@ fn config_is_found_walking_up_and_unknown_keys_are_named() {
 fn jsonl() -> Vec<u8> {
     let mut v = Vec::new();
     v.extend_from_slice(
-        br#"{"id":1, "text":"The White Home mentioned on Friday.","n":1.50e2,"u":"\u00e9"}"#,
+        br#"{"id":1, "text":"The White Home mentioned on Friday that the firm's inventory fell as buyers feared the financial system would shrink.","n":1.50e2,"u":"\u00e9"}"#,
     );
     v.extend_from_slice(b"\nnot json\n");
     v.extend_from_slice(br#"{"id":3}"#);
@@ -660,7 +664,7 @@ fn filter_annotates_and_passes_bad_lines_through_untouched() {
     let inl = text(&input);
     let ins: Vec<&str> = inl.split_inclusive('\n').collect();
     assert_eq!(lines.len(), ins.len());
-    assert!(lines[0].starts_with(r#"{"id":1, "text":"The White Home mentioned on Friday.","n":1.50e2,"u":"\u00e9","unspin":{"spin_score":"#), "{}", lines[0]);
+    assert!(lines[0].starts_with(r#"{"id":1, "text":"The White Home mentioned on Friday that the firm's inventory fell as buyers feared the financial system would shrink.","n":1.50e2,"u":"\u00e9","unspin":{"spin_score":"#), "{}", lines[0]);
     assert!(lines[0].contains(
         r#""repairs":[{"start":10,"end":14,"spun":"Home","suggestions":[{"text":"House""#
     ));
@@ -718,7 +722,7 @@ fn filter_fix_mode_nested_field_and_score_selection() {
     );
     let o = text(&out.stdout);
     assert!(
-        o.contains("The White House said on Friday.") && !o.contains(r#""id":7"#),
+        o.contains("The White House said on Friday that the firm's stock fell as buyers feared the economy would shrink.") && !o.contains(r#""id":7"#),
         "{o}"
     );
     assert!(o.contains("not json"), "bad lines still pass: {o}");
