@@ -4,14 +4,16 @@
 # Prints MB/s (per core for -j1) and peak memory; checks that every run finds the same
 # number of repairs, so a fast wrong answer fails.
 #   scripts/throughput.sh [MB] [OUT]     (defaults: 10 MB, data/throughput)
+#   SHAPES="articles long" scripts/throughput.sh 100    (only some corpus shapes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mb=${1:-10}
 out=${2:-data/throughput}
 cores=$(nproc)
+shapes=${SHAPES:-articles long paragraphs}
 cargo build --release -q
 bin=target/release/unspin
-for shape in articles long paragraphs; do
+for shape in $shapes; do
   [ -d "$out/$shape-$mb" ] || python3 scripts/make_throughput_corpus.py "$out/$shape-$mb" --mb "$mb" --shape "$shape" >/dev/null
 done
 
@@ -29,7 +31,7 @@ measure() { # label bytes command... -> prints a row; the command's stdout line 
 printf 'unspin throughput, %s MB per corpus, %s cores\n' "$mb" "$cores"
 start=$( { /usr/bin/time -f '%e' $bin check /dev/null >/dev/null; } 2>&1 | tail -1 )
 printf 'start-up (check /dev/null): %s s\n' "$start"
-for shape in articles long paragraphs; do
+for shape in $shapes; do
   dir="$out/$shape-$mb"
   bytes=$(du -sb "$dir" | cut -f1)
   bytes=$(find "$dir" -type f -name '*.txt' -exec cat {} + | wc -c)
