@@ -598,7 +598,8 @@ impl LanguageModel {
     fn cached(&self, h2: Option<WordId>, h1: WordId, w: WordId, score: impl Fn() -> f32) -> f32 {
         const NONE: u64 = (1 << 21) - 1;
         let key = (h2.map_or(NONE, u64::from) << 42) | (u64::from(h1) << 21) | u64::from(w);
-        let slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - CACHE_BITS)) as usize;
+        // Two ways per set, side by side in one cache line: the newest entry first.
+        let set = 2 * (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (65 - CACHE_BITS)) as usize;
         let owner = self.cache_owner;
         NGRAM_CACHE.with(|cell| {
             let mut cache = cell.borrow_mut();
@@ -607,11 +608,17 @@ impl LanguageModel {
                 cache.slots.clear();
                 cache.slots.resize(1 << CACHE_BITS, (u64::MAX, 0.0));
             }
-            let entry = &mut cache.slots[slot];
-            if entry.0 != key {
-                *entry = (key, score());
+            let ways = &mut cache.slots[set..set + 2];
+            if ways[0].0 == key {
+                return ways[0].1;
             }
-            entry.1
+            if ways[1].0 == key {
+                ways.swap(0, 1);
+                return ways[0].1;
+            }
+            ways[1] = ways[0];
+            ways[0] = (key, score());
+            ways[0].1
         })
     }
 
