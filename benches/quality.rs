@@ -224,6 +224,7 @@ fn main() {
                 "max_candidates" => t.max_candidates = v as usize,
                 "max_lm_gain" => t.max_lm_gain = v,
                 "name_word_factor" => t.name_word_factor = v,
+                "unanchored_name_factor" => t.unanchored_name_factor = v,
                 "oov_logprob" => t.oov_logprob = v,
                 "min_confidence" => repairer.settings.min_confidence = v,
                 _ => panic!("unknown UNSPIN_TUNE key {k}"),
@@ -266,6 +267,9 @@ fn main() {
             }
             for w in &notes.wrong {
                 println!("wrong {w}");
+            }
+            for w in &notes.right {
+                println!("right {w}");
             }
         }
         println!(

@@ -96,6 +96,8 @@ pub struct PairNotes {
     pub missed: Vec<String>,
     /// Repairs that disagree with the original: "spun -> repair [source]".
     pub wrong: Vec<String>,
+    /// Repairs that agree with the original: "spun -> repair [source]".
+    pub right: Vec<String>,
 }
 
 /// Score a repair report of `spun` against the original text.
@@ -173,6 +175,9 @@ pub fn score_pair_with_notes(
             .all(|(_, st)| *st == Some(true));
         if ok {
             score.correct += 1;
+            notes
+                .right
+                .push(format!("{} -> {} [{}]", r.spun, r.replacement(), r.source));
         } else {
             notes
                 .wrong
