@@ -307,7 +307,11 @@ fn expressions<'d>(
         return out;
     }
     // Readings that change at least one word, ordered as the odometer would reach them.
-    let mut restored: Vec<(usize, usize, u64)> = dicts
+    // A reading that is itself an expression ("game pass") stands for that expression only,
+    // not for those it is a thesaurus variant of ("Stock Market"); any other reading stands
+    // for the expressions it is a variant of that keep every word the spin table restored
+    // ("call of obligation" for "Call of Duty", not "video call" for "Video Game").
+    let mut restored: Vec<(usize, usize, u64, String, Vec<&str>)> = dicts
         .expressions
         .walk_options(&options)
         .into_iter()
@@ -317,13 +321,31 @@ fn expressions<'d>(
             for (p, o) in picks.iter().zip(&options).rev() {
                 rank = rank * o.len() + p;
             }
-            (picks.len(), rank, v)
+            let reading: Vec<&str> = picks.iter().zip(&options).map(|(&p, o)| o[p]).collect();
+            let changed = picks
+                .iter()
+                .zip(&options)
+                .filter(|(&p, _)| p > 0)
+                .map(|(&p, o)| o[p])
+                .collect();
+            (picks.len(), rank, v, normalize(&reading.join(" ")), changed)
         })
         .collect();
     restored.sort_unstable();
-    for (n, _, v) in restored {
+    for (n, _, v, reading, changed) in restored {
+        let itself = dicts
+            .expressions
+            .entries_of(v)
+            .any(|(e, _)| normalize(e) == reading);
         for (e, _) in dicts.expressions.entries_of(v) {
-            if !out[n - 1].iter().any(|f| f.0 == e) && normalize(e) != keys[n - 1] {
+            let norm = normalize(e);
+            let stands_for = match itself {
+                true => norm == reading,
+                false => changed
+                    .iter()
+                    .all(|c| norm.split(' ').any(|w| w == normalize(c))),
+            };
+            if stands_for && !out[n - 1].iter().any(|f| f.0 == e) && norm != keys[n - 1] {
                 out[n - 1].push((e, ExpressionVia::SpinTable));
             }
         }
