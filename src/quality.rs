@@ -179,9 +179,20 @@ pub fn score_pair_with_notes(
                 .right
                 .push(format!("{} -> {} [{}]", r.spun, r.replacement(), r.source));
         } else {
-            notes
-                .wrong
-                .push(format!("{} -> {} [{}]", r.spun, r.replacement(), r.source));
+            // What the original has there: the aligned edit's words, or "=" (kept).
+            let span: Vec<usize> = (0..sw.len())
+                .filter(|&k| sw[k].start >= r.start && sw[k].end <= r.end)
+                .collect();
+            let gold = edits
+                .iter()
+                .find(|e| span.iter().any(|k| e.spun.contains(k)))
+                .map_or("=".to_string(), |e| o[e.orig.clone()].join(" "));
+            notes.wrong.push(format!(
+                "{} -> {} [{}] (original: {gold})",
+                r.spun,
+                r.replacement(),
+                r.source
+            ));
         }
     }
     (score, notes)
