@@ -310,7 +310,9 @@ fn expressions<'d>(
     // A reading that is itself an expression ("game pass") stands for that expression only,
     // not for those it is a thesaurus variant of ("Stock Market"); any other reading stands
     // for the expressions it is a variant of that keep every word the spin table restored
-    // ("call of obligation" for "Call of Duty", not "video call" for "Video Game").
+    // ("call of obligation" for "Call of Duty", not "video call" for "Video Game"), and
+    // only where no reading of the same words is an expression itself ("information
+    // conference" does not stand for "Press Conference" when "news conference" is there).
     let mut restored: Vec<(usize, usize, u64, String, Vec<&str>)> = dicts
         .expressions
         .walk_options(&options)
@@ -332,11 +334,21 @@ fn expressions<'d>(
         })
         .collect();
     restored.sort_unstable();
-    for (n, _, v, reading, changed) in restored {
-        let itself = dicts
+    let is_itself = |v: u64, reading: &str| {
+        dicts
             .expressions
             .entries_of(v)
-            .any(|(e, _)| normalize(e) == reading);
+            .any(|(e, _)| normalize(e) == reading)
+    };
+    let mut exact = vec![false; window.len()];
+    for (n, _, v, reading, _) in &restored {
+        exact[n - 1] |= is_itself(*v, reading);
+    }
+    for (n, _, v, reading, changed) in restored {
+        let itself = is_itself(v, &reading);
+        if !itself && exact[n - 1] {
+            continue;
+        }
         for (e, _) in dicts.expressions.entries_of(v) {
             let norm = normalize(e);
             let stands_for = match itself {
