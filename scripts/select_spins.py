@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Select spin-table rows from `unspin dict learn` output (the review step, made repeatable).
 
-Adds the hand-written rows of dictionaries/spins-curated.tsv. Keeps a proposed row when it was seen in two or more documents, or when the thesaurus links
-the two phrases; drops swaps between two very common function words (editorial noise of the
+Adds the hand-written rows of dictionaries/spins-curated.tsv. Keeps a proposed row when it was seen in two or more documents, seen twice (a
+spinner repeats its substitutions; alignment noise rarely does), or when the thesaurus links the two phrases; drops swaps between two very common function words (editorial noise of the
 alignment, e.g. "on"/"at"), rows whose spun side is a number, and rows listed in dictionaries/spins-rejected.tsv.
 Usage: unspin dict learn --pairs DIR [--pairs DIR2] | scripts/select_spins.py > dictionaries/spins.tsv
 """
@@ -34,7 +34,7 @@ for line in sys.stdin:
         continue
     if spun.replace(",", "").replace(".", "").isdigit():
         continue  # digits are almost always the writer's own ("4 -> four" misfires)
-    if int(docs) >= 2 or linked == "linked":
+    if int(docs) >= 2 or int(count) >= 2 or linked == "linked":
         rows.append((spun, orig, count, docs, kept, example))
 cur_path = os.path.join(here, "..", "dictionaries", "spins-curated.tsv")
 have = {(r[0], r[1]) for r in rows}
