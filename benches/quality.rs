@@ -33,8 +33,7 @@ struct Pair {
 /// document `skip`: each row the corpus teaches loses what `skip` contributed to its count,
 /// documents and times left unchanged (the learned figures are sums over documents, so the
 /// subtraction is exact; contributions of the extra pairs stay); a row no other document
-/// shows is dropped, and so is one left with a single sighting that the thesaurus does not
-/// link (the selection rule of `scripts/select_spins.py`). Hand-written rows stay as they are.
+/// shows is dropped. Hand-written rows stay as they are.
 fn leave_one_out(dicts: &Dictionaries, pairs: &[Pair], skip: usize) -> SpinTable {
     type Learned = std::collections::HashMap<(String, String), (usize, usize, usize)>;
     let learned = |keep: &dyn Fn(usize) -> bool| -> Learned {
@@ -71,9 +70,7 @@ fn leave_one_out(dicts: &Dictionaries, pairs: &[Pair], skip: usize) -> SpinTable
             c = c.saturating_sub(a.0 - o.0);
             d = d.saturating_sub(a.1 - o.1);
             kp = kp.saturating_sub(a.2.saturating_sub(o.2));
-            let linked = dicts.thesaurus.get(&spun).any(|x| x == original)
-                || dicts.thesaurus.get(&original).any(|x| x == spun);
-            if c == 0 || d == 0 || (d < 2 && c < 2 && !linked) {
+            if c == 0 || d == 0 {
                 continue;
             }
         }
