@@ -342,7 +342,9 @@ fn main() {
         total.distance_before,
         total.distance_after
     );
-    println!("spun pairs, leave one out (each pair repaired without the rows only it taught):");
+    println!(
+        "spun pairs, leave one out (each pair repaired with the table as learned without it):"
+    );
     println!(
         "  edit recall     {:.3}  ({} of {} edits restored)",
         total_loo.recall(),
