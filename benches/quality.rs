@@ -222,6 +222,7 @@ fn main() {
                 "max_lm_gain" => t.max_lm_gain = v,
                 "name_word_factor" => t.name_word_factor = v,
                 "unanchored_name_factor" => t.unanchored_name_factor = v,
+                "single_row_factor" => t.single_row_factor = v,
                 "oov_logprob" => t.oov_logprob = v,
                 "min_confidence" => repairer.settings.min_confidence = v,
                 _ => panic!("unknown UNSPIN_TUNE key {k}"),

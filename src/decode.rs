@@ -46,6 +46,9 @@ pub struct Tuning {
     /// "Stock Market"), unless the spin table restores every word ("overseas coverage" ->
     /// "Foreign Policy"): variants that change every word are mostly chance look-alikes.
     pub unanchored_name_factor: f32,
+    /// Factor on the prior of a spin-table row the pairs showed only once: one sighting may
+    /// be an editor's change or the aligner's noise rather than the spinner's table.
+    pub single_row_factor: f32,
 }
 
 impl Default for Tuning {
@@ -63,6 +66,7 @@ impl Default for Tuning {
             max_candidates: 4,
             name_word_factor: 0.3,
             unanchored_name_factor: 0.05,
+            single_row_factor: 0.5,
         }
     }
 }
@@ -80,7 +84,10 @@ pub struct Segment {
 /// `rate` is how spun the document is, in [0, 1].
 pub fn candidate_prior(c: &Candidate, rate: f32, t: &Tuning) -> f32 {
     match c.source {
-        Source::Spins { share, .. } => rate * share,
+        Source::Spins { share, count, .. } => {
+            let single = if count == 1 { t.single_row_factor } else { 1.0 };
+            rate * share * single
+        }
         Source::Expression { choices, via } => {
             let mass = match via {
                 ExpressionVia::Collocation => t.expression_mass,

@@ -97,7 +97,7 @@ impl Default for Settings {
     fn default() -> Settings {
         Settings {
             tuning: Tuning::default(),
-            min_confidence: 0.6,
+            min_confidence: 0.5,
             fixed_rate: None,
         }
     }
