@@ -6,6 +6,8 @@
 use std::path::{Path, PathBuf};
 use unspin::dictionaries::{Dictionaries, Evidence, SpinTable, EVIDENCE_TSV};
 use unspin::learn::learn;
+
+const SPINS_CURATED_TSV: &str = include_str!("../dictionaries/spins-curated.tsv");
 use unspin::quality::{changed_words, score_pair, score_pair_with_notes, PairScore};
 use unspin::repair::Repairer;
 
@@ -27,39 +29,52 @@ struct Pair {
     orig: String,
 }
 
-/// The committed table without what document `skip` taught it: rows the corpus teaches get
-/// their counts from the other documents; rows only `skip` teaches are dropped; rows from
-/// elsewhere (other pairs, hand-written) stay.
-fn leave_one_out(table: &SpinTable, pairs: &[Pair], skip: usize) -> SpinTable {
-    let texts = |keep: &dyn Fn(usize) -> bool| -> Vec<(String, String)> {
-        pairs
+/// The committed table as `dict learn` + `scripts/select_spins.py` would have made it without
+/// document `skip`: each row the corpus teaches loses what `skip` contributed to its count,
+/// documents and times left unchanged (the learned figures are sums over documents, so the
+/// subtraction is exact; contributions of the extra pairs stay); a row no other document
+/// shows is dropped. Hand-written rows stay as they are.
+fn leave_one_out(dicts: &Dictionaries, pairs: &[Pair], skip: usize) -> SpinTable {
+    type Learned = std::collections::HashMap<(String, String), (usize, usize, usize)>;
+    let learned = |keep: &dyn Fn(usize) -> bool| -> Learned {
+        let texts: Vec<(String, String)> = pairs
             .iter()
             .enumerate()
             .filter(|(i, p)| p.training && keep(*i))
             .map(|(_, p)| (p.spun.clone(), p.orig.clone()))
+            .collect();
+        learn(&texts)
+            .into_iter()
+            .map(|r| ((r.spun, r.original), (r.count, r.docs, r.kept)))
             .collect()
     };
-    let all: std::collections::HashSet<(String, String)> = learn(&texts(&|_| true))
-        .into_iter()
-        .map(|r| (r.spun, r.original))
+    let all = learned(&|_| true);
+    let others = learned(&|i| i != skip);
+    let curated: std::collections::HashSet<(&str, &str)> = SPINS_CURATED_TSV
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut f = l.split('\t');
+            Some((f.next()?, f.next()?))
+        })
         .collect();
-    let others: std::collections::HashMap<(String, String), (usize, usize)> =
-        learn(&texts(&|i| i != skip))
-            .into_iter()
-            .map(|r| ((r.spun, r.original), (r.count, r.docs)))
-            .collect();
-    let t = table.filtered(|r| {
-        let k = (r.spun.clone(), r.original.clone());
-        !all.contains(&k) || others.contains_key(&k)
-    });
     let mut rows = String::new();
-    for r in table_rows(&t) {
-        let k = (r.0.clone(), r.1.clone());
-        let (c, d) = others
-            .get(&k)
-            .copied()
-            .unwrap_or((r.2 as usize, r.3 as usize));
-        rows.push_str(&format!("{}\t{}\t{c}\t{d}\t\n", r.0, r.1));
+    for (spun, original, count, docs, kept) in table_rows(&dicts.spins) {
+        let k = (spun.clone(), original.clone());
+        let (mut c, mut d, mut kp) = (count as usize, docs as usize, kept as usize);
+        if let (Some(a), false) = (
+            all.get(&k),
+            curated.contains(&(spun.as_str(), original.as_str())),
+        ) {
+            let o = others.get(&k).copied().unwrap_or((0, 0, 0));
+            c = c.saturating_sub(a.0 - o.0);
+            d = d.saturating_sub(a.1 - o.1);
+            kp = kp.saturating_sub(a.2.saturating_sub(o.2));
+            if c == 0 || d == 0 {
+                continue;
+            }
+        }
+        rows.push_str(&format!("{spun}\t{original}\t{c}\t{d}\t{kp}\n"));
     }
     SpinTable::parse(&rows, "leave-one-out").expect("rows are well formed")
 }
@@ -89,7 +104,26 @@ fn evidence_without(p: &Pair) -> Evidence {
     Evidence::parse(&tsv, "leave-one-out").expect("rows are well formed")
 }
 
-fn table_rows(t: &SpinTable) -> Vec<(String, String, u32, u32)> {
+/// Which dictionaries (out of context) offer the original of a missed "spun => original".
+fn offered_by(missed: &str, dicts: &Dictionaries) -> String {
+    let Some((spun, orig)) = missed.split_once(" => ") else {
+        return String::new();
+    };
+    let mut by: Vec<&str> = unspin::candidates::whole_phrase(spun, dicts)
+        .iter()
+        .filter(|c| c.text.eq_ignore_ascii_case(orig))
+        .map(|c| c.source.name())
+        .collect();
+    by.dedup();
+    if by.is_empty() {
+        "none".into()
+    } else {
+        by.join("+")
+    }
+}
+
+/// The rows of a table, in the committed file's order: spun, original, count, docs, kept.
+fn table_rows(t: &SpinTable) -> Vec<(String, String, u32, u32, u32)> {
     let mut out = Vec::new();
     for line in unspin::dictionaries::SPINS_TSV
         .lines()
@@ -100,7 +134,7 @@ fn table_rows(t: &SpinTable) -> Vec<(String, String, u32, u32)> {
             continue;
         }
         if let Some(r) = t.get(f[0]).iter().find(|r| r.original == f[1]) {
-            out.push((r.spun.clone(), r.original.clone(), r.count, r.docs));
+            out.push((r.spun.clone(), r.original.clone(), r.count, r.docs, r.kept));
         }
     }
     out
@@ -187,6 +221,8 @@ fn main() {
                 "max_candidates" => t.max_candidates = v as usize,
                 "max_lm_gain" => t.max_lm_gain = v,
                 "name_word_factor" => t.name_word_factor = v,
+                "unanchored_name_factor" => t.unanchored_name_factor = v,
+                "single_row_factor" => t.single_row_factor = v,
                 "oov_logprob" => t.oov_logprob = v,
                 "min_confidence" => repairer.settings.min_confidence = v,
                 _ => panic!("unknown UNSPIN_TUNE key {k}"),
@@ -216,7 +252,7 @@ fn main() {
         let verbose = std::env::var_os("UNSPIN_VERBOSE").is_some();
         let mut loo_dicts = Dictionaries::with_spins(dicts.spins.clone());
         if p.training {
-            loo_dicts = Dictionaries::with_spins(leave_one_out(&dicts.spins, &pairs, i));
+            loo_dicts = Dictionaries::with_spins(leave_one_out(dicts, &pairs, i));
             loo_dicts.evidence = evidence_without(p);
         }
         let mut loo = Repairer::new(&loo_dicts);
@@ -225,10 +261,13 @@ fn main() {
         let (l, notes) = score_pair_with_notes(&p.spun, &p.orig, &loo_report);
         if verbose {
             for m in &notes.missed {
-                println!("missed {m}");
+                println!("missed {m} [{}]", offered_by(m, &loo_dicts));
             }
             for w in &notes.wrong {
                 println!("wrong {w}");
+            }
+            for w in &notes.right {
+                println!("right {w}");
             }
         }
         println!(
@@ -304,7 +343,9 @@ fn main() {
         total.distance_before,
         total.distance_after
     );
-    println!("spun pairs, leave one out (each pair repaired without the rows only it taught):");
+    println!(
+        "spun pairs, leave one out (each pair repaired with the table as learned without it):"
+    );
     println!(
         "  edit recall     {:.3}  ({} of {} edits restored)",
         total_loo.recall(),

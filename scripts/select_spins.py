@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Select spin-table rows from `unspin dict learn` output (the review step, made repeatable).
 
-Adds the hand-written rows of dictionaries/spins-curated.tsv. Keeps a proposed row when it was seen in two or more documents, or when the thesaurus links
-the two phrases; drops swaps between two very common function words (editorial noise of the
-alignment, e.g. "on"/"at"), rows whose spun side is a number, and rows listed in dictionaries/spins-rejected.tsv.
+Adds the hand-written rows of dictionaries/spins-curated.tsv. Keeps every proposed row except swaps between two very common
+function words (editorial noise of the alignment, e.g. "on"/"at"), rows whose spun side is a number, and rows listed in
+dictionaries/spins-rejected.tsv.
 Usage: unspin dict learn --pairs DIR [--pairs DIR2] | scripts/select_spins.py > dictionaries/spins.tsv
 """
 import sys, os
@@ -34,8 +34,11 @@ for line in sys.stdin:
         continue
     if spun.replace(",", "").replace(".", "").isdigit():
         continue  # digits are almost always the writer's own ("4 -> four" misfires)
-    if int(docs) >= 2 or linked == "linked":
-        rows.append((spun, orig, count, docs, kept, example))
+    # Rows seen once are kept too: the decoder weighs each row by its counts (a row seen
+    # once and never left unchanged gets a share of 1/2) and the language model, and
+    # leave-one-out shows the single sightings of other documents restore more than
+    # they break (see the quality benchmark).
+    rows.append((spun, orig, count, docs, kept, example))
 cur_path = os.path.join(here, "..", "dictionaries", "spins-curated.tsv")
 have = {(r[0], r[1]) for r in rows}
 for line in open(cur_path, encoding="utf-8"):

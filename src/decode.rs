@@ -41,6 +41,14 @@ pub struct Tuning {
     /// unless it restores a curated name or a spin-table expression: such words are mostly
     /// names ("Metroid Prime"), not words a spinner swapped.
     pub name_word_factor: f32,
+    /// Factor on the prior of a thesaurus variant of a name or collocation none of whose
+    /// words is left standing ("has been set" -> "Conservative Party", "Sport Move" ->
+    /// "Stock Market"), unless the spin table restores every word ("overseas coverage" ->
+    /// "Foreign Policy"): variants that change every word are mostly chance look-alikes.
+    pub unanchored_name_factor: f32,
+    /// Factor on the prior of a spin-table row the pairs showed only once: one sighting may
+    /// be an editor's change or the aligner's noise rather than the spinner's table.
+    pub single_row_factor: f32,
 }
 
 impl Default for Tuning {
@@ -57,6 +65,8 @@ impl Default for Tuning {
             max_lm_gain: 2.5,
             max_candidates: 4,
             name_word_factor: 0.3,
+            unanchored_name_factor: 0.05,
+            single_row_factor: 0.5,
         }
     }
 }
@@ -74,7 +84,10 @@ pub struct Segment {
 /// `rate` is how spun the document is, in [0, 1].
 pub fn candidate_prior(c: &Candidate, rate: f32, t: &Tuning) -> f32 {
     match c.source {
-        Source::Spins { share, .. } => rate * share,
+        Source::Spins { share, count, .. } => {
+            let single = if count == 1 { t.single_row_factor } else { 1.0 };
+            rate * share * single
+        }
         Source::Expression { choices, via } => {
             let mass = match via {
                 ExpressionVia::Collocation => t.expression_mass,
@@ -197,6 +210,8 @@ impl<'a> Scorer<'a> {
                     let p = candidate_prior(c, self.rate, t);
                     if name_word && !reads_as_name_damage(c) {
                         p * t.name_word_factor
+                    } else if self.unanchored_name(c, words) {
+                        p * t.unanchored_name_factor
                     } else {
                         p
                     }
@@ -246,6 +261,34 @@ impl<'a> Scorer<'a> {
             keep_lp,
             cand_lp,
         }
+    }
+
+    /// Whether `c` restores a thesaurus variant of an expression while keeping none of the
+    /// words it replaces, and some of its word changes is not a spin-table substitution.
+    fn unanchored_name(&self, c: &Candidate, words: &[SentWord]) -> bool {
+        if !matches!(
+            c.source,
+            Source::Expression {
+                via: ExpressionVia::Name | ExpressionVia::Collocation,
+                ..
+            }
+        ) {
+            return false;
+        }
+        let spun = &words[c.start..c.end];
+        let orig: Vec<String> = c.text.split(' ').map(crate::tokens::normalize).collect();
+        if orig.iter().any(|o| spun.iter().any(|w| &w.norm == o)) {
+            return false;
+        }
+        orig.len() != spun.len()
+            || spun.iter().zip(&orig).any(|(w, o)| {
+                !self
+                    .dicts
+                    .spins
+                    .get(&w.norm)
+                    .iter()
+                    .any(|r| r.original.eq_ignore_ascii_case(o))
+            })
     }
 
     /// The language-model state before word `start` given the two observed words before it

@@ -90,10 +90,35 @@ impl SpinTable {
             t.note_original(&row);
             t.rows.entry(row.spun.clone()).or_default().push(row);
         }
+        t.derive_possessives();
         for v in t.rows.values_mut() {
             v.sort_by(|a, b| b.count.cmp(&a.count).then(a.original.cmp(&b.original)));
         }
         Ok(t)
+    }
+
+    /// A spinner that swaps a noun swaps its possessive too ("courtroom" -> "court", so
+    /// "courtroom's" -> "court's"): every one-word row gives a possessive row with its counts,
+    /// unless the table has rows for that possessive already.
+    fn derive_possessives(&mut self) {
+        let plain = |w: &str| !w.is_empty() && w.chars().all(char::is_alphabetic);
+        let mut derived: Vec<SpinRow> = Vec::new();
+        for (spun, rows) in &self.rows {
+            if !plain(spun) || self.rows.contains_key(&format!("{spun}'s")) {
+                continue;
+            }
+            for r in rows.iter().filter(|r| plain(&r.original)) {
+                derived.push(SpinRow {
+                    spun: format!("{spun}'s"),
+                    original: format!("{}'s", r.original),
+                    example: String::new(),
+                    ..r.clone()
+                });
+            }
+        }
+        for r in derived {
+            self.rows.entry(r.spun.clone()).or_default().push(r);
+        }
     }
 
     /// P(original | observed spun phrase) for a row, in a fully spun document: its count
@@ -240,5 +265,28 @@ impl Dictionaries {
                 .expect("embedded expressions.idx is valid (checked by tests)"),
             lm: LanguageModel::embedded(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_word_rows_give_possessive_rows() {
+        let t = SpinTable::parse(
+            "courtroom\tcourt\t3\t2\t1\tx\nfirm's\tcompany's\t2\t1\t0\tx\nfirm\tcompany\t5\t3\t0\tx\n",
+            "t",
+        )
+        .unwrap();
+        let r = &t.get("courtroom's")[0];
+        assert_eq!((r.original.as_str(), r.count, r.kept), ("court's", 3, 1));
+        // A possessive the table learned keeps its own rows only.
+        let firm: Vec<(&str, u32)> = t
+            .get("firm's")
+            .iter()
+            .map(|r| (r.original.as_str(), r.count))
+            .collect();
+        assert_eq!(firm, vec![("company's", 2)]);
     }
 }

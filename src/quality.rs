@@ -96,6 +96,8 @@ pub struct PairNotes {
     pub missed: Vec<String>,
     /// Repairs that disagree with the original: "spun -> repair [source]".
     pub wrong: Vec<String>,
+    /// Repairs that agree with the original: "spun -> repair [source]".
+    pub right: Vec<String>,
 }
 
 /// Score a repair report of `spun` against the original text.
@@ -173,10 +175,24 @@ pub fn score_pair_with_notes(
             .all(|(_, st)| *st == Some(true));
         if ok {
             score.correct += 1;
-        } else {
             notes
-                .wrong
+                .right
                 .push(format!("{} -> {} [{}]", r.spun, r.replacement(), r.source));
+        } else {
+            // What the original has there: the aligned edit's words, or "=" (kept).
+            let span: Vec<usize> = (0..sw.len())
+                .filter(|&k| sw[k].start >= r.start && sw[k].end <= r.end)
+                .collect();
+            let gold = edits
+                .iter()
+                .find(|e| span.iter().any(|k| e.spun.contains(k)))
+                .map_or("=".to_string(), |e| o[e.orig.clone()].join(" "));
+            notes.wrong.push(format!(
+                "{} -> {} [{}] (original: {gold})",
+                r.spun,
+                r.replacement(),
+                r.source
+            ));
         }
     }
     (score, notes)

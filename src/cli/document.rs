@@ -303,6 +303,8 @@ impl<'r> PartReader<'r> {
 
     fn next_part(&mut self) -> std::io::Result<Option<Vec<u8>>> {
         let mut buf = std::mem::take(&mut self.carry);
+        // A carried part of a line: what is read next ends that line, not a new one.
+        let mut mid_line = !buf.is_empty() && !buf.ends_with(b"\n");
         loop {
             let start = buf.len();
             let room = (part_max() + part_target()).saturating_sub(start).max(1);
@@ -319,12 +321,29 @@ impl<'r> PartReader<'r> {
                 self.carry = buf.split_off(cut);
                 break;
             }
-            let blank = line.iter().all(u8::is_ascii_whitespace);
+            let blank = !mid_line && line.iter().all(u8::is_ascii_whitespace);
+            mid_line = false;
             if (blank && buf.len() >= part_target()) || buf.len() >= part_max() {
+                self.join_short_tail(&mut buf)?;
                 break;
             }
         }
         Ok((!buf.is_empty()).then_some(buf))
+    }
+
+    /// When what is left of the input is shorter than half a part, it joins this part: a
+    /// paragraph or two scored alone would read as barely spun (a short text counts as 200
+    /// words) and be repaired differently from the rest of its document.
+    fn join_short_tail(&mut self, buf: &mut Vec<u8>) -> std::io::Result<()> {
+        let limit = (part_target() / 2) as u64;
+        let mut tail = Vec::new();
+        (&mut *self.reader).take(limit + 1).read_to_end(&mut tail)?;
+        if tail.len() as u64 <= limit {
+            buf.append(&mut tail);
+        } else {
+            self.carry = tail;
+        }
+        Ok(())
     }
 }
 
