@@ -597,8 +597,11 @@ impl LanguageModel {
     #[inline]
     fn cached(&self, h2: Option<WordId>, h1: WordId, w: WordId, score: impl Fn() -> f32) -> f32 {
         const NONE: u64 = (1 << 21) - 1;
+        if self.vocab.len() as u64 >= NONE {
+            return score(); // ids would not fit the packed key
+        }
         let key = (h2.map_or(NONE, u64::from) << 42) | (u64::from(h1) << 21) | u64::from(w);
-        // Two ways per set, side by side in one cache line: the newest entry first.
+        // Two ways per set, next to each other: the newest entry first.
         let set = 2 * (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (65 - CACHE_BITS)) as usize;
         let owner = self.cache_owner;
         NGRAM_CACHE.with(|cell| {
