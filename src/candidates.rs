@@ -254,7 +254,38 @@ fn expressions<'d>(
 ) -> Vec<Vec<(&'d str, ExpressionVia)>> {
     let mut out: Vec<Vec<(&'d str, ExpressionVia)>> = vec![Vec::new(); window.len()];
     let key = |n: usize| window[..n].join(" ");
-    for (n, v) in dicts.expressions.walk(window) {
+    let options: Vec<Vec<&str>> = ws
+        .iter()
+        .map(|w| {
+            let mut o = vec![w.norm.as_str()];
+            o.extend(
+                dicts
+                    .spins
+                    .get(&w.norm)
+                    .iter()
+                    .filter(|r| !r.original.contains(' ') && r.count >= 2)
+                    .take(EXPRESSION_WORD_OPTIONS)
+                    .map(|r| r.original.as_str()),
+            );
+            o
+        })
+        .collect();
+    // Every reading at once when some word has spin-table options (the reading that keeps
+    // every word is among them: the listed variants); otherwise a plain walk.
+    let trivial = options.iter().all(|o| o.len() == 1);
+    let readings = match trivial {
+        true => Vec::new(),
+        false => dicts.expressions.walk_options(&options),
+    };
+    let listed: Vec<(usize, u64)> = match trivial {
+        true => dicts.expressions.walk(window),
+        false => readings
+            .iter()
+            .filter(|(picks, _)| picks.iter().all(|&p| p == 0))
+            .map(|(picks, v)| (picks.len(), *v))
+            .collect(),
+    };
+    for &(n, v) in &listed {
         if n < 2 {
             continue;
         }
@@ -274,23 +305,7 @@ fn expressions<'d>(
                 }),
         );
     }
-    let options: Vec<Vec<&str>> = ws
-        .iter()
-        .map(|w| {
-            let mut o = vec![w.norm.as_str()];
-            o.extend(
-                dicts
-                    .spins
-                    .get(&w.norm)
-                    .iter()
-                    .filter(|r| !r.original.contains(' ') && r.count >= 2)
-                    .take(EXPRESSION_WORD_OPTIONS)
-                    .map(|r| r.original.as_str()),
-            );
-            o
-        })
-        .collect();
-    if options.iter().all(|o| o.len() == 1) {
+    if trivial {
         return out;
     }
     // Readings that change at least one word, ordered as the odometer would reach them.
@@ -300,9 +315,7 @@ fn expressions<'d>(
     // ("call of obligation" for "Call of Duty", not "video call" for "Video Game"), and
     // only where no reading of the same words is an expression itself ("information
     // conference" does not stand for "Press Conference" when "news conference" is there).
-    let mut restored: Vec<(usize, usize, u64, String, Vec<&str>)> = dicts
-        .expressions
-        .walk_options(&options)
+    let mut restored: Vec<(usize, usize, u64, String, Vec<&str>)> = readings
         .into_iter()
         .filter(|(picks, _)| picks.len() >= 2 && picks.iter().any(|&p| p > 0))
         .map(|(picks, v)| {
