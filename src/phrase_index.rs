@@ -17,6 +17,27 @@ const MAGIC: &[u8; 8] = b"UNSPNIX2";
 /// Entries each of a thread's memos keeps before starting afresh.
 const MEMO_KEPT: usize = 100_000;
 
+/// The fst state after following `bytes` from `at` (node, output so far), or None where no
+/// key continues that way.
+fn follow<'f, 'b>(
+    fst: &'f fst::raw::Fst<&'static [u8]>,
+    (mut node, mut out): (fst::raw::Node<'f>, fst::raw::Output),
+    bytes: impl IntoIterator<Item = &'b u8>,
+) -> Option<(fst::raw::Node<'f>, fst::raw::Output)> {
+    for &b in bytes {
+        let t = node.transition(node.find_input(b)?);
+        out = out.cat(t.out);
+        node = fst.node(t.addr);
+    }
+    Some((node, out))
+}
+
+/// The value of the key ending at `at`, if one does.
+fn final_value((node, out): (fst::raw::Node<'_>, fst::raw::Output)) -> Option<u64> {
+    node.is_final()
+        .then(|| out.cat(node.final_output()).value())
+}
+
 /// The memo of the index `owner` among a thread's memos of one kind.
 fn memo_of<K, V>(memos: &mut Vec<(usize, FxHashMap<K, V>)>, owner: usize) -> &mut FxHashMap<K, V> {
     let k = match memos.iter().position(|(o, _)| *o == owner) {
@@ -150,21 +171,14 @@ impl PhraseIndex {
             return found;
         }
         let fst = self.map.as_fst();
-        let mut node = fst.node(start.addr);
-        let mut out = fst::raw::Output::new(start.out);
+        let mut at = (fst.node(start.addr), fst::raw::Output::new(start.out));
         for (k, w) in words.iter().enumerate().skip(1) {
-            for &b in b" ".iter().chain(w.as_bytes()) {
-                match node.find_input(b) {
-                    Some(i) => {
-                        let t = node.transition(i);
-                        out = out.cat(t.out);
-                        node = fst.node(t.addr);
-                    }
-                    None => return found,
-                }
-            }
-            if node.is_final() {
-                found.push((k + 1, out.cat(node.final_output()).value()));
+            let Some(next) = follow(fst, at, b" ".iter().chain(w.as_bytes())) else {
+                return found;
+            };
+            at = next;
+            if let Some(v) = final_value(at) {
+                found.push((k + 1, v));
             }
         }
         found
@@ -188,20 +202,12 @@ impl PhraseIndex {
 
     fn spell_first_word(&self, word: &str) -> Option<FirstWord> {
         let fst = self.map.as_fst();
-        let mut node = fst.root();
-        let mut out = fst::raw::Output::zero();
-        for &b in word.as_bytes() {
-            let t = node.transition(node.find_input(b)?);
-            out = out.cat(t.out);
-            node = fst.node(t.addr);
-        }
+        let at = follow(fst, (fst.root(), fst::raw::Output::zero()), word.as_bytes())?;
         Some(FirstWord {
-            addr: node.addr(),
-            out: out.value(),
-            value: node
-                .is_final()
-                .then(|| out.cat(node.final_output()).value()),
-            longer: node.find_input(b' ').is_some(),
+            addr: at.0.addr(),
+            out: at.1.value(),
+            value: final_value(at),
+            longer: at.0.find_input(b' ').is_some(),
         })
     }
 
@@ -218,71 +224,48 @@ impl PhraseIndex {
     pub fn walk_options(&self, options: &[Vec<&str>]) -> Vec<(Vec<usize>, u64)> {
         let fst = self.map.as_fst();
         let mut found = Vec::new();
-        let mut picks = Vec::with_capacity(options.len());
-        self.descend(
-            fst,
-            fst.root(),
-            fst::raw::Output::zero(),
-            options,
-            &mut picks,
-            &mut found,
-        );
+        let Some(firsts) = options.first() else {
+            return found;
+        };
+        // The first word from memory; deeper only where a longer key exists.
+        for (p, w) in firsts.iter().enumerate() {
+            let Some(start) = self.after_first_word(w) else {
+                continue;
+            };
+            let mut picks = vec![p];
+            if let Some(v) = start.value {
+                found.push((picks.clone(), v));
+            }
+            if start.longer && options.len() > 1 {
+                let at = (fst.node(start.addr), fst::raw::Output::new(start.out));
+                self.descend(fst, at, options, &mut picks, &mut found);
+            }
+        }
         found
     }
 
+    /// `walk_options` past the first word: `picks` holds the options taken so far, `at` the
+    /// fst state after them.
     fn descend(
         &self,
         fst: &fst::raw::Fst<&'static [u8]>,
-        node: fst::raw::Node<'_>,
-        out: fst::raw::Output,
+        at: (fst::raw::Node<'_>, fst::raw::Output),
         options: &[Vec<&str>],
         picks: &mut Vec<usize>,
         found: &mut Vec<(Vec<usize>, u64)>,
     ) {
-        let k = picks.len();
-        let Some(words) = options.get(k) else {
+        let Some(words) = options.get(picks.len()) else {
             return;
         };
-        'option: for (p, w) in words.iter().enumerate() {
-            if k == 0 {
-                // The first word from memory; deeper only if a longer key exists.
-                let Some(start) = self.after_first_word(w) else {
-                    continue 'option;
-                };
-                picks.push(p);
-                if let Some(v) = start.value {
-                    found.push((picks.clone(), v));
-                }
-                if start.longer && options.len() > 1 {
-                    let n = fst.node(start.addr);
-                    self.descend(
-                        fst,
-                        n,
-                        fst::raw::Output::new(start.out),
-                        options,
-                        picks,
-                        found,
-                    );
-                }
-                picks.pop();
-                continue 'option;
-            }
-            let (mut n, mut o) = (node, out);
-            for &b in b" ".iter().chain(w.as_bytes()) {
-                match n.find_input(b) {
-                    Some(i) => {
-                        let t = n.transition(i);
-                        o = o.cat(t.out);
-                        n = fst.node(t.addr);
-                    }
-                    None => continue 'option,
-                }
-            }
+        for (p, w) in words.iter().enumerate() {
+            let Some(next) = follow(fst, at, b" ".iter().chain(w.as_bytes())) else {
+                continue;
+            };
             picks.push(p);
-            if n.is_final() {
-                found.push((picks.clone(), o.cat(n.final_output()).value()));
+            if let Some(v) = final_value(next) {
+                found.push((picks.clone(), v));
             }
-            self.descend(fst, n, o, options, picks, found);
+            self.descend(fst, next, options, picks, found);
             picks.pop();
         }
     }
