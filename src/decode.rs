@@ -135,6 +135,14 @@ struct Hyp {
 
 type State = (Option<WordId>, Option<WordId>);
 
+/// The language-model state after reading `w`: the last two words, reset by an unknown one.
+fn next_state((_, h1): State, w: Option<WordId>) -> State {
+    match w {
+        Some(_) => (h1, w),
+        None => (None, None),
+    }
+}
+
 /// Scores words into the language model state.
 pub struct Scorer<'a> {
     dicts: &'a Dictionaries,
@@ -170,11 +178,11 @@ impl<'a> Scorer<'a> {
                     _ => h1,
                 };
                 let lp = lm.logprob(h2.filter(|_| h1.is_some()), h1_scored, w);
-                (self.tuning.lm_weight * lp, (h1, Some(w)))
+                (self.tuning.lm_weight * lp, next_state((h2, h1), Some(w)))
             }
             None => (
                 self.tuning.lm_weight * self.tuning.oov_logprob,
-                (None, None),
+                next_state((h2, h1), None),
             ),
         }
     }
@@ -356,13 +364,9 @@ impl<'a> Scorer<'a> {
         total + self.emit(st, Some(self.dicts.lm.eos())).0
     }
 
-    /// The language-model state before each segment of `path` (no scoring needed: a state
-    /// is just the last two words, reset by an unknown one).
+    /// The language-model state before each segment of `path` (no scoring needed: see
+    /// `next_state`).
     pub fn states(&self, lat: &Lattice, path: &[Segment]) -> Vec<(Option<WordId>, Option<WordId>)> {
-        let step = |(_, h1): State, w: Option<WordId>| match w {
-            Some(w) => (h1, Some(w)),
-            None => (None, None),
-        };
         let mut st = self.start_state();
         let mut out = Vec::with_capacity(path.len() + 1);
         for &seg in path {
@@ -370,11 +374,11 @@ impl<'a> Scorer<'a> {
             st = match seg.cand {
                 None => lat.words[seg.start..seg.end]
                     .iter()
-                    .fold(st, |st, w| step(st, w.id)),
+                    .fold(st, |st, w| next_state(st, w.id)),
                 Some(k) => lat.cands[seg.start][k]
                     .ids
                     .iter()
-                    .fold(st, |st, &w| step(st, w)),
+                    .fold(st, |st, &w| next_state(st, w)),
             };
         }
         out.push(st);
@@ -433,10 +437,7 @@ impl<'a> Scorer<'a> {
                 && beams[i + 1..].iter().all(Vec::is_empty);
             if shared {
                 let h = arena[here[0] as usize];
-                let (h2, h1) = match lat.words[i].id {
-                    Some(w) => (h.h1, Some(w)),
-                    None => (None, None),
-                };
+                let (h2, h1) = next_state((h.h2, h.h1), lat.words[i].id);
                 arena.push(Hyp {
                     h2,
                     h1,
