@@ -162,12 +162,9 @@ impl<'d> Repairer<'d> {
 
     /// Find the repairs of `text`.
     pub fn repair(&self, text: &str) -> Report {
-        let sents = self.prepare(text);
+        let (sents, evidence, rates) = self.read(text);
         let words: usize = sents.iter().map(Vec::len).sum();
-        let weights: Vec<f32> = sents.iter().map(|s| self.evidence_of(s)).collect();
-        let evidence = SpinEvidence::over(weights.iter().sum(), words);
         let spin_score = evidence.score();
-        let rates = self.rates(&sents, &weights, spin_score);
         let mut repairs = Vec::new();
         for (words, &rate) in sents.iter().zip(&rates) {
             let scorer = self.scorer(rate);
@@ -199,6 +196,17 @@ impl<'d> Repairer<'d> {
             spin_score,
             evidence,
         }
+    }
+
+    /// The sentences of `text`, the document's spin evidence, and the spin rate each
+    /// sentence is decoded at.
+    fn read(&self, text: &str) -> (Vec<Vec<SentWord>>, SpinEvidence, Vec<f32>) {
+        let sents = self.prepare(text);
+        let words: usize = sents.iter().map(Vec::len).sum();
+        let weights: Vec<f32> = sents.iter().map(|s| self.evidence_of(s)).collect();
+        let evidence = SpinEvidence::over(weights.iter().sum(), words);
+        let rates = self.rates(&sents, &weights, evidence.score());
+        (sents, evidence, rates)
     }
 
     /// The spin rate each sentence is decoded at: the document's, or in a text longer than
@@ -339,13 +347,10 @@ impl<'d> Repairer<'d> {
     /// Every candidate of one text with its gain over keeping the words, for `explain`.
     pub fn explain(&self, text: &str) -> (Report, Vec<Considered>) {
         let report = self.repair(text);
-        let rate = self
-            .settings
-            .fixed_rate
-            .unwrap_or_else(|| rate_for(report.spin_score));
-        let scorer = self.scorer(rate);
+        let (sents, _, rates) = self.read(text);
         let mut out = Vec::new();
-        for s in self.prepare(text) {
+        for (s, rate) in sents.into_iter().zip(rates) {
+            let scorer = self.scorer(rate);
             let lat = scorer.lattice(&s, candidates_from(&s, self.dicts, Sources::ALL), false);
             let n = s.len();
             let keep = |a: usize, b: usize| {
