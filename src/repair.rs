@@ -460,7 +460,8 @@ pub fn match_case(template: &str, replacement: &str) -> String {
                     Some(f) => f.to_uppercase().chain(cs).collect(),
                     None => String::new(),
                 }
-            } else if w.chars().skip(1).any(char::is_uppercase) {
+            } else if w.chars().any(char::is_uppercase) {
+                // A capital the original has itself ("England", "iPhone") stays.
                 w.to_string()
             } else {
                 w.to_lowercase()
@@ -519,6 +520,10 @@ mod tests {
         assert_eq!(match_case("NONETHELESS", "however"), "HOWEVER");
         assert_eq!(match_case("As a result of", "because"), "Because");
         assert_eq!(match_case("city corridor", "City Hall"), "city hall");
+        assert_eq!(
+            match_case("Financial institution of England", "Bank of England"),
+            "Bank of England"
+        );
     }
 
     #[test]
