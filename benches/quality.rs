@@ -258,7 +258,13 @@ fn main() {
         let mut loo = Repairer::new(&loo_dicts);
         loo.settings = settings;
         let loo_report = loo.repair(&p.spun);
-        let (l, notes) = score_pair_with_notes(&p.spun, &p.orig, &loo_report);
+        let (l, loo_notes) = score_pair_with_notes(&p.spun, &p.orig, &loo_report);
+        // UNSPIN_VERBOSE=in-sample lists the notes of the repair with the full table.
+        let notes = if std::env::var_os("UNSPIN_VERBOSE").is_some_and(|v| v == "in-sample") {
+            score_pair_with_notes(&p.spun, &p.orig, &report).1
+        } else {
+            loo_notes
+        };
         if verbose {
             for m in &notes.missed {
                 println!("missed {m} [{}]", offered_by(m, &loo_dicts));

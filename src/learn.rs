@@ -1,6 +1,8 @@
 //! `unspin dict learn`: learn what a spinner substitutes from aligned spun/original pairs.
 //! Each short replaced stretch between unchanged anchors is a proposed spin-table row with
 //! how often it was seen, in how many documents, and a short example from the spun text.
+//! Every count is a sum over pairs, so new pairs can be learned onto a table whose own pairs
+//! are no longer at hand (`learn_onto`, `evidence_onto`).
 
 use crate::align::{align, phrase, words, Word};
 use std::collections::BTreeMap;
@@ -53,7 +55,20 @@ fn split_parallel(e: crate::align::Edit) -> Vec<crate::align::Edit> {
 /// between two numbers are left out ("12 months" -> "year" stays); rows are sorted by spun
 /// phrase, then original.
 pub fn learn(pairs: &[(String, String)]) -> Vec<Proposal> {
+    learn_onto(Vec::new(), pairs)
+}
+
+/// Learn `pairs` onto `base`, rows learned from other pairs: the counts of both add up, as if
+/// all the pairs had been learned together (a base row's `kept` grows by the times its spun
+/// phrase stands unchanged in the new pairs).
+pub fn learn_onto(base: Vec<Proposal>, pairs: &[(String, String)]) -> Vec<Proposal> {
     let mut rows: BTreeMap<(String, String), Proposal> = BTreeMap::new();
+    let mut base_counts: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for r in base {
+        let key = (r.spun.clone(), r.original.clone());
+        base_counts.insert(key.clone(), r.count);
+        rows.insert(key, r);
+    }
     for (spun_text, orig_text) in pairs {
         let spun = words(spun_text);
         let orig = words(orig_text);
@@ -90,19 +105,36 @@ pub fn learn(pairs: &[(String, String)]) -> Vec<Proposal> {
             }
         }
     }
-    // kept = occurrences in the spun texts minus sightings as an edit.
+    // kept += occurrences in the new spun texts minus sightings there as an edit.
     let spun_texts: Vec<&str> = pairs.iter().map(|p| p.0.as_str()).collect();
     let spun_seen = occurrences(&spun_texts, rows.keys().map(|k| k.0.as_str()));
     let mut spun_edited: BTreeMap<String, usize> = BTreeMap::new();
-    for ((s, _), r) in &rows {
-        *spun_edited.entry(s.clone()).or_default() += r.count;
+    for (key, r) in &rows {
+        let new = r.count - base_counts.get(key).copied().unwrap_or(0);
+        *spun_edited.entry(key.0.clone()).or_default() += new;
     }
     rows.into_values()
         .map(|mut r| {
-            r.kept = spun_seen[&r.spun].saturating_sub(spun_edited[&r.spun]);
+            r.kept += spun_seen[&r.spun].saturating_sub(spun_edited[&r.spun]);
             r
         })
         .collect()
+}
+
+/// Whether the pair `(spun, original)` looks already counted in `base`: two or more of the
+/// rows it teaches carry, as their example, the very words around its sighting (a table
+/// keeps the first sighting's context, which another text repeats only by being the same
+/// text). Learning a text twice would double its counts.
+pub fn already_counted(base: &[Proposal], pair: &(String, String)) -> bool {
+    let examples: std::collections::HashSet<(&str, &str, &str)> = base
+        .iter()
+        .map(|r| (r.spun.as_str(), r.original.as_str(), r.example.as_str()))
+        .collect();
+    learn(std::slice::from_ref(pair))
+        .iter()
+        .filter(|r| examples.contains(&(r.spun.as_str(), r.original.as_str(), r.example.as_str())))
+        .count()
+        >= 2
 }
 
 /// A phrase's occurrences in the spun and in the original texts: the weights of the
@@ -117,9 +149,63 @@ pub struct EvidenceRow {
 /// Phrases seen this rarely in both kinds of text together carry no evidence.
 pub const MIN_EVIDENCE_OCCURRENCES: usize = 3;
 
+/// Evidence counts with the word totals they were counted over.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EvidenceCounts {
+    pub rows: Vec<EvidenceRow>,
+    pub spun_words: usize,
+    pub original_words: usize,
+}
+
+/// `evidence` of `pairs` added to `base`, counts from other pairs (a phrase missing from
+/// `base` counts 0 there: it was too rare to be listed).
+pub fn evidence_onto(
+    base: EvidenceCounts,
+    pairs: &[(String, String)],
+    rows: &[Proposal],
+) -> EvidenceCounts {
+    let (new, ns, no) = evidence_counts(pairs, rows);
+    let mut sum: BTreeMap<String, (usize, usize)> = base
+        .rows
+        .into_iter()
+        .map(|r| (r.phrase, (r.in_spun, r.in_original)))
+        .collect();
+    for r in new {
+        let e = sum.entry(r.phrase).or_default();
+        e.0 += r.in_spun;
+        e.1 += r.in_original;
+    }
+    EvidenceCounts {
+        rows: sum
+            .into_iter()
+            .map(|(phrase, (in_spun, in_original))| EvidenceRow {
+                phrase,
+                in_spun,
+                in_original,
+            })
+            .filter(|r| r.in_spun + r.in_original >= MIN_EVIDENCE_OCCURRENCES)
+            .collect(),
+        spun_words: base.spun_words + ns,
+        original_words: base.original_words + no,
+    }
+}
+
 /// Count every spun and original phrase of `rows` in both kinds of text; returns the rows
 /// and the word totals (spun, original).
 pub fn evidence(pairs: &[(String, String)], rows: &[Proposal]) -> (Vec<EvidenceRow>, usize, usize) {
+    let (all, ns, no) = evidence_counts(pairs, rows);
+    let kept = all
+        .into_iter()
+        .filter(|r| r.in_spun + r.in_original >= MIN_EVIDENCE_OCCURRENCES)
+        .collect();
+    (kept, ns, no)
+}
+
+/// Every phrase of `rows` with its counts, however rare.
+fn evidence_counts(
+    pairs: &[(String, String)],
+    rows: &[Proposal],
+) -> (Vec<EvidenceRow>, usize, usize) {
     let spun_texts: Vec<&str> = pairs.iter().map(|p| p.0.as_str()).collect();
     let orig_texts: Vec<&str> = pairs.iter().map(|p| p.1.as_str()).collect();
     let phrases = || {
@@ -138,10 +224,81 @@ pub fn evidence(pairs: &[(String, String)], rows: &[Proposal]) -> (Vec<EvidenceR
                 in_original: o,
             }
         })
-        .filter(|r| r.in_spun + r.in_original >= MIN_EVIDENCE_OCCURRENCES)
         .collect();
     let total = |ts: &[&str]| ts.iter().map(|t| words(t).len()).sum();
     (out, total(&spun_texts), total(&orig_texts))
+}
+
+/// Read a spin table (`spun, original, count, docs, kept, example` per line; `#` comments)
+/// as learned rows, to learn onto.
+pub fn parse_rows(tsv: &str) -> Result<Vec<Proposal>, String> {
+    let mut out = Vec::new();
+    for (n, line) in tsv.lines().enumerate() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let f: Vec<&str> = line.split('\t').collect();
+        let num = |i: usize| -> Result<usize, String> {
+            f.get(i)
+                .and_then(|x| x.parse().ok())
+                .ok_or_else(|| format!("line {}: column {} is not a count", n + 1, i + 1))
+        };
+        if f.len() < 5 {
+            return Err(format!(
+                "line {}: expected spun, original, count, docs, kept",
+                n + 1
+            ));
+        }
+        out.push(Proposal {
+            spun: f[0].to_string(),
+            original: f[1].to_string(),
+            count: num(2)?,
+            docs: num(3)?,
+            kept: num(4)?,
+            example: f.get(5).unwrap_or(&"").to_string(),
+        });
+    }
+    Ok(out)
+}
+
+/// The header line of an evidence table, which states the word totals.
+pub fn evidence_header(spun_words: usize, original_words: usize) -> String {
+    format!("# phrase\tin_spun\tin_original: occurrences in {spun_words} words of spun text and {original_words} words of original text (`unspin dict learn --evidence`)")
+}
+
+/// Read an evidence table written by `dict learn --evidence`, with its word totals.
+pub fn parse_evidence(tsv: &str) -> Result<EvidenceCounts, String> {
+    let header = tsv.lines().next().unwrap_or_default();
+    let totals: Vec<usize> = header
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    let [spun_words, original_words] = totals[..] else {
+        return Err("the first line does not state the word totals; relearn it".into());
+    };
+    let mut rows = Vec::new();
+    for (n, line) in tsv.lines().enumerate().skip(1) {
+        let f: Vec<&str> = line.split('\t').collect();
+        let (Some(a), Some(b)) = (
+            f.get(1).and_then(|x| x.parse().ok()),
+            f.get(2).and_then(|x| x.parse().ok()),
+        ) else {
+            return Err(format!(
+                "line {}: expected phrase, in_spun, in_original",
+                n + 1
+            ));
+        };
+        rows.push(EvidenceRow {
+            phrase: f[0].to_string(),
+            in_spun: a,
+            in_original: b,
+        });
+    }
+    Ok(EvidenceCounts {
+        rows,
+        spun_words,
+        original_words,
+    })
 }
 
 /// How often each phrase occurs (as whole words) in the texts.
@@ -211,5 +368,59 @@ mod tests {
         assert_eq!((firm.in_spun, firm.in_original), (3, 1));
         // "company" was seen twice in all: too rare to weigh.
         assert!(!ev.iter().any(|e| e.phrase == "company"));
+    }
+
+    #[test]
+    fn learning_onto_a_table_adds_up_as_learning_together() {
+        let pairs = vec![
+            (
+                "He mentioned the firm grew. The firm mentioned profits.".to_string(),
+                "He said the company grew. The company said profits.".to_string(),
+            ),
+            (
+                "They mentioned nothing. The firm grew.".to_string(),
+                "They said nothing. The firm grew.".to_string(),
+            ),
+            (
+                "The agency mentioned it would grow. The firm did.".to_string(),
+                "The agency said it would grow. The company did.".to_string(),
+            ),
+        ];
+        let together = learn(&pairs);
+        let onto = learn_onto(learn(&pairs[..1]), &pairs[1..]);
+        assert_eq!(onto, together);
+        let (ev, ns, no) = evidence(&pairs, &together);
+        let base = {
+            let (rows, ns, no) = evidence_counts(&pairs[..1], &learn(&pairs[..1]));
+            EvidenceCounts {
+                rows,
+                spun_words: ns,
+                original_words: no,
+            }
+        };
+        let grown = evidence_onto(base, &pairs[1..], &together);
+        assert_eq!(
+            (grown.rows, grown.spun_words, grown.original_words),
+            (ev, ns, no)
+        );
+        // A text already in a table is recognised by its examples; another is not.
+        assert!(already_counted(&together, &pairs[0]));
+        assert!(!already_counted(
+            &together,
+            &(
+                "She mentioned the firm lost. We mentioned it.".to_string(),
+                "She said the company lost. We said it.".to_string()
+            )
+        ));
+        let back = parse_rows("# header\nmentioned\tsaid\t4\t3\t0\tHe mentioned the\n").unwrap();
+        assert_eq!(
+            (back[0].count, back[0].docs, back[0].example.as_str()),
+            (4, 3, "He mentioned the")
+        );
+        let e = parse_evidence(&format!("{}\nfirm\t3\t1\n", evidence_header(18, 17))).unwrap();
+        assert_eq!(
+            (e.spun_words, e.original_words, e.rows[0].in_spun),
+            (18, 17, 3)
+        );
     }
 }

@@ -115,9 +115,15 @@ pub(crate) enum DictCommand {
         /// Only rows seen at least this often
         #[arg(long, default_value_t = 1)]
         min_count: usize,
-        /// Also write the document-evidence table (phrase counts in spun vs original text)
+        /// Also write the document-evidence table (phrase counts in spun vs original text);
+        /// with --base, the counts already in this file are added to
         #[arg(long)]
         evidence: Option<PathBuf>,
+        /// Learn onto this spin table (e.g. dictionaries/spins.tsv): its counts stand for
+        /// pairs no longer at hand, and the new pairs' counts are added to them. Give only
+        /// new pairs: a pair the table already counted is recognised and skipped
+        #[arg(long)]
+        base: Option<PathBuf>,
     },
 }
 

@@ -89,43 +89,90 @@ pub(crate) fn dict(cmd: DictCommand) -> Result<ExitCode> {
             pairs,
             min_count,
             evidence,
-        } => {
-            let texts = read_pairs(&pairs)?;
-            let rows = unspin::learn::learn(&texts);
-            let stdout = std::io::stdout();
-            let mut out = stdout.lock();
-            let d = Dictionaries::with_spins(SpinTable::default());
-            writeln!(
-                out,
-                "# spun\toriginal\tcount\tdocs\tkept\texample\tthesaurus-linked"
-            )?;
-            for r in rows.iter().filter(|r| r.count >= min_count) {
-                let linked = d.thesaurus.get(&r.spun).any(|c| c == r.original)
-                    || d.thesaurus.get(&r.original).any(|c| c == r.spun);
-                let linked = if linked { "linked" } else { "-" };
-                writeln!(
-                    out,
-                    "{}\t{}\t{}\t{}\t{}\t{}\t{linked}",
-                    r.spun, r.original, r.count, r.docs, r.kept, r.example
-                )?;
-            }
-            if let Some(path) = evidence {
-                let (ev, ns, no) = unspin::learn::evidence(&texts, &rows);
-                let mut tsv = format!("# phrase\tin_spun\tin_original: occurrences in {ns} words of spun text and {no} words of original text (`unspin dict learn --evidence`)\n");
-                for e in &ev {
-                    tsv.push_str(&format!("{}\t{}\t{}\n", e.phrase, e.in_spun, e.in_original));
-                }
-                unspin::atomic::write_atomic(&path, tsv.as_bytes())?;
-                eprintln!("wrote {} evidence rows to {}", ev.len(), path.display());
-            }
-            eprintln!("{} pairs read, {} rows proposed", texts.len(), rows.len());
-            Ok(ExitCode::SUCCESS)
-        }
+            base,
+        } => learn(&pairs, min_count, evidence.as_deref(), base.as_deref()),
     }
 }
 
-/// Read every `NNN.spun.txt` with its `NNN.orig.txt` from the folders.
-fn read_pairs(dirs: &[PathBuf]) -> Result<Vec<(String, String)>> {
+/// `dict learn`: print the rows learned from the pairs (onto `base` when given) and write
+/// the evidence table.
+fn learn(
+    pairs: &[PathBuf],
+    min_count: usize,
+    evidence: Option<&Path>,
+    base: Option<&Path>,
+) -> Result<ExitCode> {
+    let read =
+        |p: &Path| std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()));
+    let mut found = read_pairs(pairs)?;
+    let base_rows = match base {
+        Some(path) => {
+            let rows = unspin::learn::parse_rows(&read(path)?).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}: {e}; --base takes a spin table (spun, original, count, docs, kept, example)",
+                    path.display()
+                )
+            })?;
+            found.retain(|(name, pair)| {
+                let counted = unspin::learn::already_counted(&rows, pair);
+                if counted {
+                    eprintln!(
+                        "unspin: note: {} is already counted in {} (its examples are there); skipped",
+                        name.display(),
+                        path.display()
+                    );
+                }
+                !counted
+            });
+            rows
+        }
+        None => Vec::new(),
+    };
+    let texts: Vec<(String, String)> = found.into_iter().map(|(_, pair)| pair).collect();
+    let rows = unspin::learn::learn_onto(base_rows, &texts);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let d = Dictionaries::with_spins(SpinTable::default());
+    writeln!(
+        out,
+        "# spun\toriginal\tcount\tdocs\tkept\texample\tthesaurus-linked"
+    )?;
+    for r in rows.iter().filter(|r| r.count >= min_count) {
+        let linked = d.thesaurus.get(&r.spun).any(|c| c == r.original)
+            || d.thesaurus.get(&r.original).any(|c| c == r.spun);
+        let linked = if linked { "linked" } else { "-" };
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}\t{}\t{}\t{linked}",
+            r.spun, r.original, r.count, r.docs, r.kept, r.example
+        )?;
+    }
+    if let Some(path) = evidence {
+        let start = if base.is_some() && path.exists() {
+            unspin::learn::parse_evidence(&read(path)?)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        } else {
+            Default::default()
+        };
+        let ev = unspin::learn::evidence_onto(start, &texts, &rows);
+        let mut tsv = unspin::learn::evidence_header(ev.spun_words, ev.original_words);
+        tsv.push('\n');
+        for e in &ev.rows {
+            tsv.push_str(&format!("{}\t{}\t{}\n", e.phrase, e.in_spun, e.in_original));
+        }
+        unspin::atomic::write_atomic(path, tsv.as_bytes())?;
+        eprintln!(
+            "wrote {} evidence rows to {}",
+            ev.rows.len(),
+            path.display()
+        );
+    }
+    eprintln!("{} pairs read, {} rows", texts.len(), rows.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Read every `NNN.spun.txt` with its `NNN.orig.txt` from the folders, each with its path.
+fn read_pairs(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, (String, String))>> {
     let mut out = Vec::new();
     for dir in dirs {
         let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -143,10 +190,11 @@ fn read_pairs(dirs: &[PathBuf]) -> Result<Vec<(String, String)>> {
                 );
                 continue;
             }
-            out.push((
-                std::fs::read_to_string(&spun)?,
-                std::fs::read_to_string(&orig)?,
-            ));
+            let read = |p: &Path| {
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))
+            };
+            let pair = (read(&spun)?, read(&orig)?);
+            out.push((spun, pair));
         }
     }
     Ok(out)
