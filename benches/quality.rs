@@ -365,6 +365,18 @@ fn main() {
         total_loo.repairs
     );
     println!("  word error reduction {:.3}", total_loo.error_reduction());
+    let bands: Vec<String> = [(0, 7), (7, 9), (9, 10)]
+        .iter()
+        .map(|&(a, b)| {
+            let (n, p) = total_loo.precision_between(a, b);
+            format!(
+                "{:.1}-{:.1}: {p:.3} ({n})",
+                a as f32 / 10.0,
+                b as f32 / 10.0
+            )
+        })
+        .collect();
+    println!("  precision by confidence  {}", bands.join(", "));
     println!("clean texts:");
     println!(
         "  changed words per 1000  {:.2}  ({} of {} words)",

@@ -21,6 +21,8 @@ pub struct PairScore {
     pub distance_before: usize,
     pub distance_after: usize,
     pub words: usize,
+    /// Judged repairs and right ones by confidence, in tenths (`[k]` holds k/10 up to (k+1)/10).
+    pub by_confidence: [(usize, usize); 10],
 }
 
 impl std::ops::AddAssign for PairScore {
@@ -32,6 +34,10 @@ impl std::ops::AddAssign for PairScore {
         self.distance_before += o.distance_before;
         self.distance_after += o.distance_after;
         self.words += o.words;
+        for (a, b) in self.by_confidence.iter_mut().zip(o.by_confidence) {
+            a.0 += b.0;
+            a.1 += b.1;
+        }
     }
 }
 
@@ -44,6 +50,13 @@ impl PairScore {
     }
     pub fn error_reduction(&self) -> f64 {
         1.0 - self.distance_after as f64 / self.distance_before.max(1) as f64
+    }
+    /// Judged repairs and precision of those with confidence in `[from, to)` tenths.
+    pub fn precision_between(&self, from: usize, to: usize) -> (usize, f64) {
+        let (n, ok) = self.by_confidence[from..to]
+            .iter()
+            .fold((0, 0), |acc, b| (acc.0 + b.0, acc.1 + b.1));
+        (n, ok as f64 / n.max(1) as f64)
     }
 }
 
@@ -168,6 +181,8 @@ pub fn score_pair_with_notes(
             continue;
         }
         score.repairs += 1;
+        let band = &mut score.by_confidence[((r.confidence() * 10.0) as usize).min(9)];
+        band.0 += 1;
         let ok = fw
             .iter()
             .zip(&fixed_vs_orig)
@@ -175,9 +190,14 @@ pub fn score_pair_with_notes(
             .all(|(_, st)| *st == Some(true));
         if ok {
             score.correct += 1;
-            notes
-                .right
-                .push(format!("{} -> {} [{}]", r.spun, r.replacement(), r.source));
+            score.by_confidence[((r.confidence() * 10.0) as usize).min(9)].1 += 1;
+            notes.right.push(format!(
+                "{} -> {} [{}] {:.2}",
+                r.spun,
+                r.replacement(),
+                r.source,
+                r.confidence()
+            ));
         } else {
             // What the original has there: the aligned edit's words, or "=" (kept).
             let span: Vec<usize> = (0..sw.len())
@@ -188,10 +208,11 @@ pub fn score_pair_with_notes(
                 .find(|e| span.iter().any(|k| e.spun.contains(k)))
                 .map_or("=".to_string(), |e| o[e.orig.clone()].join(" "));
             notes.wrong.push(format!(
-                "{} -> {} [{}] (original: {gold})",
+                "{} -> {} [{}] {:.2} (original: {gold})",
                 r.spun,
                 r.replacement(),
-                r.source
+                r.source,
+                r.confidence()
             ));
         }
     }
