@@ -220,7 +220,6 @@ fn main() {
                 "beam" => t.beam = v as usize,
                 "max_candidates" => t.max_candidates = v as usize,
                 "max_lm_gain" => t.max_lm_gain = v,
-                "name_word_factor" => t.name_word_factor = v,
                 "unanchored_name_factor" => t.unanchored_name_factor = v,
                 "single_row_factor" => t.single_row_factor = v,
                 "oov_logprob" => t.oov_logprob = v,

@@ -16,8 +16,6 @@ pub struct SentWord {
     pub id: Option<WordId>,
     /// Only spaces (no punctuation, no line break) separate this word from the next one.
     pub joined: bool,
-    /// Capitalised but not first in its sentence: most likely part of a name.
-    pub name_like: bool,
 }
 
 /// Where a candidate came from.
@@ -85,15 +83,12 @@ pub fn sentences(input: &str, tokens: &[Token], dicts: &Dictionaries) -> Vec<Vec
                 } else {
                     None
                 };
-                let name_like =
-                    !cur.is_empty() && text.chars().next().is_some_and(char::is_uppercase);
                 cur.push(SentWord {
                     norm,
                     start: t.start,
                     end: t.end,
                     id,
                     joined: false,
-                    name_like,
                 });
                 gap_ok = true;
             }

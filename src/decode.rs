@@ -37,10 +37,6 @@ pub struct Tuning {
     pub max_lm_gain: f32,
     /// Candidates kept per position after scoring each in its observed context.
     pub max_candidates: usize,
-    /// Factor on the prior of a repair starting at a capitalised word inside a sentence,
-    /// unless it restores a curated name or a spin-table expression: such words are mostly
-    /// names ("Metroid Prime"), not words a spinner swapped.
-    pub name_word_factor: f32,
     /// Factor on the prior of a thesaurus variant of a name or collocation none of whose
     /// words is left standing ("has been set" -> "Conservative Party", "Sport Move" ->
     /// "Stock Market"), unless the spin table restores every word ("overseas coverage" ->
@@ -64,7 +60,6 @@ impl Default for Tuning {
             length_penalty: 2.0,
             max_lm_gain: 2.5,
             max_candidates: 4,
-            name_word_factor: 0.3,
             unanchored_name_factor: 0.05,
             single_row_factor: 0.5,
         }
@@ -101,18 +96,6 @@ pub fn candidate_prior(c: &Candidate, rate: f32, t: &Tuning) -> f32 {
             rate * t.thesaurus_mass * share * 10f32.powi(-delta).powf(t.length_penalty)
         }
     }
-}
-
-/// Whether a candidate restores a name (a curated one, or an expression the spin table
-/// restores word by word): the one kind of repair that starts at a capitalised word.
-fn reads_as_name_damage(c: &Candidate) -> bool {
-    matches!(
-        c.source,
-        Source::Expression {
-            via: ExpressionVia::Name | ExpressionVia::SpinTable,
-            ..
-        }
-    )
 }
 
 /// One sentence ready to decode: its words, the candidates that survived pruning, and the
@@ -211,14 +194,11 @@ impl<'a> Scorer<'a> {
         let mut kept_cands = Vec::with_capacity(words.len());
         let mut cand_lp = Vec::with_capacity(words.len());
         for (i, list) in cands.into_iter().enumerate() {
-            let name_word = words[i].name_like;
             let priors: Vec<f32> = list
                 .iter()
                 .map(|c| {
                     let p = candidate_prior(c, self.rate, t);
-                    if name_word && !reads_as_name_damage(c) {
-                        p * t.name_word_factor
-                    } else if self.unanchored_name(c, words) {
+                    if self.unanchored_name(c, words) {
                         p * t.unanchored_name_factor
                     } else {
                         p
