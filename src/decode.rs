@@ -42,8 +42,11 @@ pub struct Tuning {
     /// "Stock Market"), unless the spin table restores every word ("overseas coverage" ->
     /// "Foreign Policy"): variants that change every word are mostly chance look-alikes.
     pub unanchored_name_factor: f32,
-    /// Factor on the prior of a spin-table row the pairs showed only once: one sighting may
-    /// be an editor's change or the aligner's noise rather than the spinner's table.
+    /// Factor on the prior of a spin-table row the pairs showed in one document only: one
+    /// sighting may be an editor's change or the aligner's noise rather than the spinner's
+    /// table, and repeats inside one document are no more (the spinner swaps a word the same
+    /// way throughout a text: 96 % of an original word's other occurrences in a document
+    /// are swapped too, measured on the pairs).
     pub single_row_factor: f32,
 }
 
@@ -79,8 +82,8 @@ pub struct Segment {
 /// `rate` is how spun the document is, in [0, 1].
 pub fn candidate_prior(c: &Candidate, rate: f32, t: &Tuning) -> f32 {
     match c.source {
-        Source::Spins { share, count, .. } => {
-            let single = if count == 1 { t.single_row_factor } else { 1.0 };
+        Source::Spins { share, docs, .. } => {
+            let single = if docs == 1 { t.single_row_factor } else { 1.0 };
             rate * share * single
         }
         Source::Expression { choices, via } => {
