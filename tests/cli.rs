@@ -792,3 +792,59 @@ fn filter_plain_lines() {
         &[],
     );
 }
+
+#[test]
+fn dict_learn_grows_a_table_and_skips_pairs_it_already_counted() {
+    let d = tree("learn");
+    let spun = include_str!("../fixtures/seed-001.spun.txt");
+    let orig = include_str!("../fixtures/seed-001.reference.txt");
+    put(&d, "old/001.spun.txt", spun);
+    put(&d, "old/001.orig.txt", orig);
+    put(&d, "new/002.spun.txt", SPUN);
+    put(
+        &d,
+        "new/002.orig.txt",
+        SPUN.replace("White Home", "White House")
+            .replace("mentioned", "said")
+            .replace("lastly", "finally"),
+    );
+    let out = run(&d, &["dict", "learn", "--pairs", "old"], b"");
+    expect(&out, 0, &["mentioned\tsaid\t"], &["1 pairs read"]);
+    std::fs::write(d.join("base.tsv"), &out.stdout).unwrap();
+    let base_said = |t: &str| -> Vec<String> {
+        t.lines()
+            .find(|l| l.starts_with("mentioned\tsaid\t"))
+            .unwrap()
+            .split('\t')
+            .take(5)
+            .map(String::from)
+            .collect()
+    };
+    let before = base_said(&text(&out.stdout));
+    // The old pair again is recognised and not counted twice; the new one adds its counts.
+    let out = run(
+        &d,
+        &[
+            "dict", "learn", "--pairs", "old", "--pairs", "new", "--base", "base.tsv",
+        ],
+        b"",
+    );
+    expect(
+        &out,
+        0,
+        &[],
+        &["old/001.spun.txt is already counted", "1 pairs read"],
+    );
+    let after = base_said(&text(&out.stdout));
+    let n = |v: &[String], i: usize| v[i].parse::<usize>().unwrap();
+    assert_eq!(n(&after, 2), n(&before, 2) + 3, "{before:?} -> {after:?}");
+    assert_eq!(n(&after, 3), n(&before, 3) + 1);
+    // A base that is not a spin table is named with what to give.
+    put(&d, "bad.tsv", "just words\n");
+    let out = run(
+        &d,
+        &["dict", "learn", "--pairs", "new", "--base", "bad.tsv"],
+        b"",
+    );
+    expect(&out, 1, &[], &["bad.tsv", "--base takes a spin table"]);
+}
