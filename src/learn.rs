@@ -193,12 +193,8 @@ pub fn evidence_onto(
 /// Count every spun and original phrase of `rows` in both kinds of text; returns the rows
 /// and the word totals (spun, original).
 pub fn evidence(pairs: &[(String, String)], rows: &[Proposal]) -> (Vec<EvidenceRow>, usize, usize) {
-    let (all, ns, no) = evidence_counts(pairs, rows);
-    let kept = all
-        .into_iter()
-        .filter(|r| r.in_spun + r.in_original >= MIN_EVIDENCE_OCCURRENCES)
-        .collect();
-    (kept, ns, no)
+    let e = evidence_onto(EvidenceCounts::default(), pairs, rows);
+    (e.rows, e.spun_words, e.original_words)
 }
 
 /// Every phrase of `rows` with its counts, however rare.
