@@ -11,6 +11,7 @@ import sys, os
 FUNCTION = set("""a an the of in on at by to for from with about as into onto over under than then
 that which who whom whose this these those it its is are was were be been being and or but nor so yet
 not no many much some any all each every one until till up down out off there here where when while
+my your our their his her its i you we they he she me us them
 """.split())
 
 here = os.path.dirname(os.path.abspath(__file__))
