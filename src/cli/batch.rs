@@ -58,6 +58,12 @@ pub(crate) trait Job: Sync {
     fn failed(&self, _name: &str, _error: &anyhow::Error, _out: &mut dyn Write) -> Result<()> {
         Ok(())
     }
+    /// Make final what the inputs run since the last call wrote (`fix`: one sync for all its
+    /// files, then their renames), before their outcomes are reported. Returns the inputs
+    /// that failed at this step, by name.
+    fn settle(&self) -> Vec<(String, anyhow::Error)> {
+        Vec::new()
+    }
 }
 
 /// The counts of a run.
@@ -192,6 +198,7 @@ pub(crate) fn run(collected: Collected, batch: &BatchOpts, job: &impl Job) -> Re
                 unreachable!()
             };
             let result = job.run(input, &ctx, &mut out);
+            let result = settled(result, &input.name, &mut job.settle());
             ctx.file_done(0);
             finish(
                 job,
@@ -231,7 +238,12 @@ pub(crate) fn run(collected: Collected, batch: &BatchOpts, job: &impl Job) -> Re
                 (buf, result)
             })
             .collect();
+        let mut unsettled = job.settle();
         for (item, (buf, result)) in group.iter().zip(results) {
+            let result = match item {
+                Item::Input(i) => settled(result, &i.name, &mut unsettled),
+                Item::Missing { .. } => result,
+            };
             out.write_all(&buf)?;
             finish(job, &ctx, &mut summary, item, result, &mut out, batch.quiet)?;
         }
@@ -251,6 +263,18 @@ pub(crate) fn run(collected: Collected, batch: &BatchOpts, job: &impl Job) -> Re
         summary.print();
     }
     Ok(summary)
+}
+
+/// An input's outcome once `Job::settle` has run: the error it gave the input, if any.
+fn settled(
+    result: Result<DocStats>,
+    name: &str,
+    unsettled: &mut Vec<(String, anyhow::Error)>,
+) -> Result<DocStats> {
+    match unsettled.iter().position(|(n, _)| n == name) {
+        Some(k) => Err(unsettled.swap_remove(k).1),
+        None => result,
+    }
 }
 
 /// Count one input's outcome and report its error in order.
