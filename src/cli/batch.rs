@@ -153,9 +153,18 @@ pub(crate) fn start_pool(jobs: Option<usize>) -> usize {
 /// How many inputs are repaired between two flushes of the output: bounds the output held.
 const GROUP_FILES: usize = 256;
 const GROUP_BYTES: u64 = 16 << 20;
+/// Inputs larger than this, and standard input, are run alone with their output streamed;
+/// smaller ones are run in groups, several at a time (a file over `large()` is still read
+/// part by part, its parts repaired in parallel with the other inputs of its group).
+const GROUPED_MAX: u64 = 4 << 20;
 
-/// Run `job` over the collected inputs: small files in parallel groups whose outputs are
-/// printed in order, large files and standard input one at a time, streamed part by part.
+/// Whether `item` is run alone, its output streamed (see `GROUPED_MAX`).
+fn alone(item: &Item) -> bool {
+    matches!(item, Item::Input(i) if i.is_stdin() || i.size > GROUPED_MAX)
+}
+
+/// Run `job` over the collected inputs: files in parallel groups whose outputs are printed
+/// in order, very large files and standard input one at a time, streamed part by part.
 pub(crate) fn run(collected: Collected, batch: &BatchOpts, job: &impl Job) -> Result<Summary> {
     let started = Instant::now();
     let jobs = start_pool(batch.jobs);
@@ -192,8 +201,7 @@ pub(crate) fn run(collected: Collected, batch: &BatchOpts, job: &impl Job) -> Re
             summary.interrupted = true;
             break;
         }
-        let streamed = matches!(&rest[0], Item::Input(i) if i.is_stdin() || i.size > large());
-        if streamed {
+        if alone(&rest[0]) {
             let Item::Input(input) = &rest[0] else {
                 unreachable!()
             };
@@ -213,9 +221,8 @@ pub(crate) fn run(collected: Collected, batch: &BatchOpts, job: &impl Job) -> Re
             continue;
         }
         let (mut n, mut bytes) = (0, 0);
-        while n < rest.len() && n < GROUP_FILES && bytes < GROUP_BYTES {
+        while n < rest.len() && n < GROUP_FILES && bytes < GROUP_BYTES && !alone(&rest[n]) {
             match &rest[n] {
-                Item::Input(i) if i.is_stdin() || i.size > large() => break,
                 Item::Input(i) => bytes += i.size,
                 Item::Missing { .. } => {}
             }
@@ -231,9 +238,10 @@ pub(crate) fn run(collected: Collected, batch: &BatchOpts, job: &impl Job) -> Re
                     Item::Input(input) => job.run(input, &ctx, &mut buf),
                     Item::Missing { .. } => Ok(DocStats::default()),
                 };
+                // A file over `large()` counted its bytes part by part.
                 ctx.file_done(match item {
-                    Item::Input(i) => i.size,
-                    Item::Missing { .. } => 0,
+                    Item::Input(i) if i.size <= large() => i.size,
+                    _ => 0,
                 });
                 (buf, result)
             })
