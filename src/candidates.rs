@@ -221,7 +221,9 @@ pub fn candidates_from<'d>(
                 }
             }
             if let Some(&(_, v)) = thesaurus.iter().find(|m| m.0 == j + 1) {
-                for &(c, share) in dicts.thesaurus.inverse_shares(v).iter() {
+                let shares = dicts.thesaurus.inverse_shares(v);
+                out[i].reserve(shares.len());
+                for &(c, share) in shares.iter() {
                     if share >= sources.thesaurus_min_share {
                         push(&mut out[i], i, end, c, Source::Thesaurus { share });
                     }
