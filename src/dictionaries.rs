@@ -210,9 +210,9 @@ impl SpinTable {
 /// text, from the phrase's counts in the pairs (`dictionaries/evidence.tsv`).
 #[derive(Debug, Default, Clone)]
 pub struct Evidence {
-    weights: HashMap<String, f32>,
-    /// Every phrase's first words short of the whole phrase (see `continues`).
-    prefixes: HashSet<String>,
+    /// Every phrase and every run of a phrase's first words: its weight when it is a
+    /// phrase, and whether a longer phrase starts with it (see `lookup`).
+    phrases: HashMap<String, (Option<f32>, bool)>,
     max_words: usize,
 }
 
@@ -243,19 +243,21 @@ impl Evidence {
         for (p, s, o) in rows {
             let w = ((s + 0.5) / (ns + 1.0)).ln() - ((o + 0.5) / (no + 1.0)).ln();
             e.max_words = e.max_words.max(p.split(' ').count());
-            note_prefixes(&mut e.prefixes, p);
-            e.weights.insert(p.to_string(), w);
+            e.phrases.entry(p.to_string()).or_insert((None, false)).0 = Some(w);
+            for (i, _) in p.match_indices(' ') {
+                e.phrases
+                    .entry(p[..i].to_string())
+                    .or_insert((None, false))
+                    .1 = true;
+            }
         }
         Ok(e)
     }
 
-    pub fn weight(&self, phrase: &str) -> Option<f32> {
-        self.weights.get(phrase).copied()
-    }
-
-    /// Whether some phrase is longer than `phrase` and starts with it and a space.
-    pub fn continues(&self, phrase: &str) -> bool {
-        self.prefixes.contains(phrase)
+    /// The weight of `phrase`, and whether some longer phrase starts with it and a space,
+    /// in one look-up.
+    pub fn lookup(&self, phrase: &str) -> (Option<f32>, bool) {
+        self.phrases.get(phrase).copied().unwrap_or((None, false))
     }
 
     pub fn max_words(&self) -> usize {

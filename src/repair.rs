@@ -262,10 +262,11 @@ impl<'d> Repairer<'d> {
                     key.push(' ');
                 }
                 key.push_str(&s[j].norm);
-                if let Some(w) = ev.weight(&key) {
+                let (weight, longer) = ev.lookup(&key);
+                if let Some(w) = weight {
                     best = Some((w, j + 1));
                 }
-                if !ev.continues(&key) {
+                if !longer {
                     break;
                 }
             }
