@@ -2,7 +2,7 @@
 //! phrase starting there (spin table, expressions, reverse thesaurus), longest match first,
 //! each tagged with where it came from.
 
-use crate::dictionaries::Dictionaries;
+use crate::dictionaries::{Dictionaries, SpinTable};
 use crate::lm::WordId;
 use crate::tokens::{ends_sentence, normalize, Kind, Token};
 
@@ -193,7 +193,8 @@ pub fn candidates_from<'d>(
             key.push_str(w);
             let end = i + j + 1;
             if spins {
-                for r in dicts.spins.get(&key) {
+                let rows = dicts.spins.get(&key);
+                for (r, share) in rows.iter().zip(SpinTable::shares(rows)) {
                     push(
                         &mut out[i],
                         i,
@@ -202,7 +203,7 @@ pub fn candidates_from<'d>(
                         Source::Spins {
                             count: r.count,
                             docs: r.docs,
-                            share: dicts.spins.share(r),
+                            share,
                         },
                     );
                 }
@@ -279,7 +280,6 @@ fn expressions<'d>(
     options: &[Vec<&str>],
     dicts: &'d Dictionaries,
 ) -> Vec<Vec<(&'d str, ExpressionVia)>> {
-    let mut out: Vec<Vec<(&'d str, ExpressionVia)>> = vec![Vec::new(); window.len()];
     let key = |n: usize| window[..n].join(" ");
     // Every reading at once when some word has spin-table options (the reading that keeps
     // every word is among them: the listed variants); otherwise a plain walk.
@@ -296,6 +296,10 @@ fn expressions<'d>(
             .map(|(picks, v)| (picks.len(), *v))
             .collect(),
     };
+    if trivial && listed.iter().all(|&(n, _)| n < 2) {
+        return Vec::new(); // the usual answer, without allocating one list per length
+    }
+    let mut out: Vec<Vec<(&'d str, ExpressionVia)>> = vec![Vec::new(); window.len()];
     for &(n, v) in &listed {
         if n < 2 {
             continue;

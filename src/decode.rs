@@ -98,7 +98,13 @@ pub fn candidate_prior(c: &Candidate, rate: f32, t: &Tuning) -> f32 {
         }
         Source::Thesaurus { share } => {
             let delta = (c.end - c.start).abs_diff(c.len) as i32;
-            rate * t.thesaurus_mass * share * 10f32.powi(-delta).powf(t.length_penalty)
+            // A candidate as long as the words it replaces (most) pays no penalty: the
+            // factor is exactly 1, so the powf is skipped.
+            let penalty = match delta {
+                0 => 1.0,
+                _ => 10f32.powi(-delta).powf(t.length_penalty),
+            };
+            rate * t.thesaurus_mass * share * penalty
         }
     }
 }

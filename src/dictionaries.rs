@@ -143,13 +143,14 @@ impl SpinTable {
         self.prefixes.contains(phrase)
     }
 
-    /// P(original | observed spun phrase) for a row, in a fully spun document: its count
-    /// against every sighting of the phrase, changed or not.
-    pub fn share(&self, row: &SpinRow) -> f32 {
-        let rows = self.get(&row.spun);
+    /// P(original | observed spun phrase) for each of `rows` (the rows of one spun phrase,
+    /// as `get` gives them), in a fully spun document: a row's count against every sighting
+    /// of the phrase, changed or not.
+    pub fn shares(rows: &[SpinRow]) -> impl Iterator<Item = f32> + '_ {
         let total: u32 = rows.iter().map(|r| r.count).sum();
         let kept = rows.iter().map(|r| r.kept).max().unwrap_or(0);
-        row.count as f32 / (total + kept + 1) as f32
+        rows.iter()
+            .map(move |r| r.count as f32 / (total + kept + 1) as f32)
     }
 
     pub fn get(&self, spun: &str) -> &[SpinRow] {
