@@ -1,7 +1,12 @@
 //! Atomic file writes: write a temp file beside the target, then rename over it, so a reader
 //! (or a killed run) never sees a half-written file. Permissions of an existing target are kept.
 //! The temp name is fixed per target (`.NAME.unspin.tmp`), so a run killed outright leaves at
-//! most a hidden temp file that the next run over the same target overwrites and renames.
+//! most hidden temp files that the next run over the same targets overwrites and renames.
+//!
+//! Many files at once ([`AtomicFile::stage`], then [`commit_all`]) pay for one sync per file
+//! system instead of one `fsync` per file: every temp file is made durable before any is
+//! renamed, so a crash can lose renames (the target is simply missing or old) but never leaves
+//! a partial file under a target's name.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -53,6 +58,97 @@ impl AtomicFile {
         }
         result
     }
+
+    /// Flush and close the temp file and give it the target's permissions, leaving the sync
+    /// and the rename to [`commit_all`].
+    pub fn stage(mut self) -> std::io::Result<Staged> {
+        let file = self.file.take().expect("not yet committed");
+        let result = (|| {
+            file.into_inner().map_err(|e| e.into_error())?;
+            if let Ok(meta) = std::fs::metadata(&self.target) {
+                std::fs::set_permissions(&self.tmp, meta.permissions())?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&self.tmp);
+            return Err(e);
+        }
+        Ok(Staged {
+            target: std::mem::take(&mut self.target),
+            tmp: std::mem::take(&mut self.tmp),
+        })
+    }
+}
+
+/// A complete temp file waiting for [`commit_all`] to sync it and rename it over its target.
+pub struct Staged {
+    target: PathBuf,
+    tmp: PathBuf,
+}
+
+impl Staged {
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+}
+
+/// Make every staged file durable, then rename each over its target: one result per file.
+/// A file that fails has its temp file removed and its target left as it was.
+pub fn commit_all(staged: &[Staged]) -> Vec<std::io::Result<()>> {
+    let synced = sync(staged);
+    staged
+        .iter()
+        .zip(synced)
+        .map(|(s, sync)| {
+            let result = sync.and_then(|_| std::fs::rename(&s.tmp, &s.target));
+            if result.is_err() {
+                let _ = std::fs::remove_file(&s.tmp);
+            }
+            result
+        })
+        .collect()
+}
+
+/// Write the staged files to disk: one `syncfs` per file system they are on.
+#[cfg(target_os = "linux")]
+fn sync(staged: &[Staged]) -> Vec<std::io::Result<()>> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::MetadataExt;
+    let syncfs = |f: &File| {
+        // SAFETY: syncfs only reads the descriptor, which `f` keeps open during the call.
+        match unsafe { libc::syncfs(f.as_raw_fd()) } {
+            0 => Ok(()),
+            _ => Err(std::io::Error::last_os_error()),
+        }
+    };
+    let mut done: Vec<(u64, Result<(), std::io::ErrorKind>)> = Vec::new();
+    let mut out = Vec::with_capacity(staged.len());
+    for s in staged {
+        let result = File::open(&s.tmp).and_then(|f| {
+            let device = f.metadata()?.dev();
+            let r = match done.iter().find(|(d, _)| *d == device) {
+                Some((_, r)) => *r,
+                None => {
+                    let r = syncfs(&f).map_err(|e| e.kind());
+                    done.push((device, r));
+                    r
+                }
+            };
+            r.map_err(|kind| std::io::Error::new(kind, "cannot sync the file system"))
+        });
+        out.push(result);
+    }
+    out
+}
+
+/// Write the staged files to disk, one `fsync` each (no `syncfs` here).
+#[cfg(not(target_os = "linux"))]
+fn sync(staged: &[Staged]) -> Vec<std::io::Result<()>> {
+    staged
+        .iter()
+        .map(|s| File::open(&s.tmp)?.sync_all())
+        .collect()
 }
 
 impl Write for AtomicFile {
@@ -74,6 +170,30 @@ impl Drop for AtomicFile {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn staged_files_appear_only_when_committed() {
+        use std::io::Write;
+        let dir = std::env::temp_dir().join(format!("unspin-atomic-all-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (a, b) = (dir.join("a.txt"), dir.join("b.txt"));
+        std::fs::write(&a, "old").unwrap();
+        let staged: Vec<super::Staged> = [(&a, "new a"), (&b, "new b")]
+            .into_iter()
+            .map(|(p, text)| {
+                let mut f = super::AtomicFile::create(p).unwrap();
+                f.write_all(text.as_bytes()).unwrap();
+                f.stage().unwrap()
+            })
+            .collect();
+        assert_eq!(std::fs::read(&a).unwrap(), b"old");
+        assert!(!b.exists());
+        assert!(super::commit_all(&staged).iter().all(|r| r.is_ok()));
+        assert_eq!(std::fs::read(&a).unwrap(), b"new a");
+        assert_eq!(std::fs::read(&b).unwrap(), b"new b");
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     #[test]
     fn replaces_whole_file() {
         let dir = std::env::temp_dir().join(format!("unspin-atomic-{}", std::process::id()));

@@ -2,7 +2,7 @@
 //! phrase starting there (spin table, expressions, reverse thesaurus), longest match first,
 //! each tagged with where it came from.
 
-use crate::dictionaries::Dictionaries;
+use crate::dictionaries::{Dictionaries, SpinTable};
 use crate::lm::WordId;
 use crate::tokens::{ends_sentence, normalize, Kind, Token};
 
@@ -156,6 +156,10 @@ pub fn candidates_from<'d>(
     }
     let mut out: Vec<Vec<Candidate>> = vec![Vec::new(); words.len()];
     let max = MAX_PHRASE_WORDS.max(dicts.spins.max_words());
+    let options = match sources.expressions {
+        true => words.iter().map(|w| word_options(w, dicts)).collect(),
+        false => Vec::new(),
+    };
     let mut key = String::new();
     let mut window: Vec<&str> = Vec::with_capacity(max);
     for i in 0..words.len() {
@@ -171,28 +175,34 @@ pub fn candidates_from<'d>(
             false => Vec::new(),
         };
         let expressions = match sources.expressions {
-            true => expressions(&words[i..i + window.len()], &window, dicts),
+            true => expressions(&window, &options[i..i + window.len()], dicts),
             false => Vec::new(),
         };
         key.clear();
+        // Whether a spin-table key may still start with `key`.
+        let mut spins = sources.spins;
         for (j, w) in window.iter().enumerate() {
             if j > 0 {
                 key.push(' ');
             }
             key.push_str(w);
             let end = i + j + 1;
-            for r in dicts.spins.get(&key).iter().filter(|_| sources.spins) {
-                push(
-                    &mut out[i],
-                    i,
-                    end,
-                    &r.original,
-                    Source::Spins {
-                        count: r.count,
-                        docs: r.docs,
-                        share: dicts.spins.share(r),
-                    },
-                );
+            if spins {
+                let rows = dicts.spins.get(&key);
+                for (r, share) in rows.iter().zip(SpinTable::shares(rows)) {
+                    push(
+                        &mut out[i],
+                        i,
+                        end,
+                        &r.original,
+                        Source::Spins {
+                            count: r.count,
+                            docs: r.docs,
+                            share,
+                        },
+                    );
+                }
+                spins = dicts.spins.continues(&key);
             }
             if let Some(found) = expressions.get(j).filter(|f| !f.is_empty()) {
                 let n = found.len() as u32;
@@ -207,7 +217,9 @@ pub fn candidates_from<'d>(
                 }
             }
             if let Some(&(_, v)) = thesaurus.iter().find(|m| m.0 == j + 1) {
-                for &(c, share) in dicts.thesaurus.inverse_shares(v).iter() {
+                let shares = dicts.thesaurus.inverse_shares(v);
+                out[i].reserve(shares.len());
+                for &(c, share) in shares.iter() {
                     if share >= sources.thesaurus_min_share {
                         push(&mut out[i], i, end, c, Source::Thesaurus { share });
                     }
@@ -237,40 +249,39 @@ pub fn whole_phrase<'d>(phrase: &str, dicts: &'d Dictionaries) -> Vec<Candidate<
 /// 1,233 on the corpus).
 const EXPRESSION_WORD_OPTIONS: usize = 3;
 
-/// For each phrase length n (index n - 1) of the window `ws` (whose normalised words are
-/// `window`), the expressions its first n words are a damaged form of, for n >= 2: listed
-/// variants from the expression index, then phrases that become an expression when some of
-/// their words are restored through the spin table ("Name of Obligation" -> "Call of Duty"),
-/// in the order of an odometer whose first word turns fastest.
+/// The readings of a word tried when restoring an expression word by word: the word itself,
+/// then its most frequent one-word spin-table originals.
+fn word_options<'a>(w: &'a SentWord, dicts: &'a Dictionaries) -> Vec<&'a str> {
+    let mut o = vec![w.norm.as_str()];
+    o.extend(
+        dicts
+            .spins
+            .get(&w.norm)
+            .iter()
+            .filter(|r| !r.original.contains(' ') && r.count >= 2)
+            .take(EXPRESSION_WORD_OPTIONS)
+            .map(|r| r.original.as_str()),
+    );
+    o
+}
+
+/// For each phrase length n (index n - 1) of the normalised words `window`, the
+/// expressions its first n words are a damaged form of, for n >= 2: listed variants from the
+/// expression index, then phrases that become an expression when some of their words are
+/// restored through the spin table ("Name of Obligation" -> "Call of Duty"), in the order of
+/// an odometer whose first word turns fastest. `options` holds each word's `word_options`.
 fn expressions<'d>(
-    ws: &[SentWord],
     window: &[&str],
+    options: &[Vec<&str>],
     dicts: &'d Dictionaries,
 ) -> Vec<Vec<(&'d str, ExpressionVia)>> {
-    let mut out: Vec<Vec<(&'d str, ExpressionVia)>> = vec![Vec::new(); window.len()];
     let key = |n: usize| window[..n].join(" ");
-    let options: Vec<Vec<&str>> = ws
-        .iter()
-        .map(|w| {
-            let mut o = vec![w.norm.as_str()];
-            o.extend(
-                dicts
-                    .spins
-                    .get(&w.norm)
-                    .iter()
-                    .filter(|r| !r.original.contains(' ') && r.count >= 2)
-                    .take(EXPRESSION_WORD_OPTIONS)
-                    .map(|r| r.original.as_str()),
-            );
-            o
-        })
-        .collect();
     // Every reading at once when some word has spin-table options (the reading that keeps
     // every word is among them: the listed variants); otherwise a plain walk.
     let trivial = options.iter().all(|o| o.len() == 1);
     let readings = match trivial {
         true => Vec::new(),
-        false => dicts.expressions.walk_options(&options),
+        false => dicts.expressions.walk_options(options),
     };
     let listed: Vec<(usize, u64)> = match trivial {
         true => dicts.expressions.walk(window),
@@ -280,6 +291,10 @@ fn expressions<'d>(
             .map(|(picks, v)| (picks.len(), *v))
             .collect(),
     };
+    if trivial && listed.iter().all(|&(n, _)| n < 2) {
+        return Vec::new(); // the usual answer, without allocating one list per length
+    }
+    let mut out: Vec<Vec<(&'d str, ExpressionVia)>> = vec![Vec::new(); window.len()];
     for &(n, v) in &listed {
         if n < 2 {
             continue;
@@ -315,13 +330,13 @@ fn expressions<'d>(
         .filter(|(picks, _)| picks.len() >= 2 && picks.iter().any(|&p| p > 0))
         .map(|(picks, v)| {
             let mut rank = 0;
-            for (p, o) in picks.iter().zip(&options).rev() {
+            for (p, o) in picks.iter().zip(options).rev() {
                 rank = rank * o.len() + p;
             }
-            let reading: Vec<&str> = picks.iter().zip(&options).map(|(&p, o)| o[p]).collect();
+            let reading: Vec<&str> = picks.iter().zip(options).map(|(&p, o)| o[p]).collect();
             let changed = picks
                 .iter()
-                .zip(&options)
+                .zip(options)
                 .filter(|(&p, _)| p > 0)
                 .map(|(&p, o)| o[p])
                 .collect();
@@ -378,7 +393,7 @@ fn push<'d>(
         start,
         end,
         text,
-        len: text.split(' ').count(),
+        len: text.bytes().filter(|&b| b == b' ').count() + 1,
         ids: Vec::new(),
         source,
     });
@@ -399,6 +414,16 @@ pub fn lm_ids(c: &Candidate, words: &[SentWord], dicts: &Dictionaries) -> Vec<Op
     }
     c.text
         .split(' ')
-        .map(|w| lm_id(dicts, &normalize(w)))
+        .map(|w| match is_normal(w) {
+            true => lm_id(dicts, w),
+            false => lm_id(dicts, &normalize(w)),
+        })
         .collect()
+}
+
+/// Whether `normalize` would return `word` unchanged (ASCII with no capital), so the word can
+/// be looked up as it is.
+fn is_normal(word: &str) -> bool {
+    word.bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
 }

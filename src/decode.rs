@@ -96,7 +96,13 @@ pub fn candidate_prior(c: &Candidate, rate: f32, t: &Tuning) -> f32 {
         }
         Source::Thesaurus { share } => {
             let delta = (c.end - c.start).abs_diff(c.len) as i32;
-            rate * t.thesaurus_mass * share * 10f32.powi(-delta).powf(t.length_penalty)
+            // A candidate as long as the words it replaces (most) pays no penalty: the
+            // factor is exactly 1, so the powf is skipped.
+            let penalty = match delta {
+                0 => 1.0,
+                _ => 10f32.powi(-delta).powf(t.length_penalty),
+            };
+            rate * t.thesaurus_mass * share * penalty
         }
     }
 }
@@ -408,6 +414,10 @@ impl<'a> Scorer<'a> {
             },
         });
         beams[0].push(0);
+        // The furthest position a hypothesis has reached so far.
+        let mut reach = 0;
+        // Emptied beams, whose room the next beams to fill take over.
+        let mut spare: Vec<Vec<u32>> = Vec::new();
         for i in 0..n {
             let mut here = std::mem::take(&mut beams[i]);
             here.sort_by(|&a, &b| arena[b as usize].score.total_cmp(&arena[a as usize].score));
@@ -415,9 +425,7 @@ impl<'a> Scorer<'a> {
             // One hypothesis, no candidate here and none pending further on: every path
             // reads this word from the same state, so its score is common to all of them and
             // the argmax does not need it. Most words of a sentence pass this way.
-            let shared = here.len() == 1
-                && lat.cands[i].is_empty()
-                && beams[i + 1..].iter().all(Vec::is_empty);
+            let shared = here.len() == 1 && lat.cands[i].is_empty() && reach <= i;
             if shared {
                 let h = arena[here[0] as usize];
                 let (h2, h1) = next_state((h.h2, h.h1), lat.words[i].id);
@@ -432,8 +440,9 @@ impl<'a> Scorer<'a> {
                     },
                     ..h
                 });
-                beams[i + 1].push((arena.len() - 1) as u32);
-                beams[i] = here;
+                here[0] = (arena.len() - 1) as u32;
+                beams[i + 1] = here;
+                reach = i + 1;
                 continue;
             }
             for &hi in &here {
@@ -468,12 +477,17 @@ impl<'a> Scorer<'a> {
                         Some(_) => {}
                         None => {
                             arena.push(hyp);
+                            if target.capacity() == 0 {
+                                *target = spare.pop().unwrap_or_default();
+                            }
                             target.push((arena.len() - 1) as u32);
+                            reach = reach.max(seg.end);
                         }
                     }
                 }
             }
-            beams[i] = here;
+            here.clear();
+            spare.push(here);
         }
         let eos = Some(self.dicts.lm.eos());
         let final_score = |j: u32| {

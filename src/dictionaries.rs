@@ -4,7 +4,7 @@
 
 use crate::lm::LanguageModel;
 use crate::phrase_index::PhraseIndex;
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::OnceLock;
 
 pub const SPINS_TSV: &str = include_str!("../dictionaries/spins.tsv");
@@ -36,7 +36,18 @@ pub struct SpinTable {
     rows: HashMap<String, Vec<SpinRow>>,
     /// Originals (normalised) -> times replaced in the pairs.
     originals: HashMap<String, u32>,
+    /// Every key's first words short of the whole key (see `continues`).
+    prefixes: HashSet<String>,
     max_words: usize,
+}
+
+/// Add the proper word prefixes of `phrase` ("a b" for "a b c") to `set`.
+fn note_prefixes(set: &mut HashSet<String>, phrase: &str) {
+    for (i, _) in phrase.match_indices(' ') {
+        if !set.contains(&phrase[..i]) {
+            set.insert(phrase[..i].to_string());
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,7 +99,7 @@ impl SpinTable {
             }
             t.max_words = t.max_words.max(row.spun.split(' ').count());
             t.note_original(&row);
-            t.rows.entry(row.spun.clone()).or_default().push(row);
+            t.add(row);
         }
         t.derive_possessives();
         for v in t.rows.values_mut() {
@@ -117,17 +128,29 @@ impl SpinTable {
             }
         }
         for r in derived {
-            self.rows.entry(r.spun.clone()).or_default().push(r);
+            self.add(r);
         }
     }
 
-    /// P(original | observed spun phrase) for a row, in a fully spun document: its count
-    /// against every sighting of the phrase, changed or not.
-    pub fn share(&self, row: &SpinRow) -> f32 {
-        let rows = self.get(&row.spun);
+    fn add(&mut self, row: SpinRow) {
+        note_prefixes(&mut self.prefixes, &row.spun);
+        self.rows.entry(row.spun.clone()).or_default().push(row);
+    }
+
+    /// Whether some key is longer than `phrase` and starts with it and a space: when not, no
+    /// longer phrase need be looked up.
+    pub fn continues(&self, phrase: &str) -> bool {
+        self.prefixes.contains(phrase)
+    }
+
+    /// P(original | observed spun phrase) for each of `rows` (the rows of one spun phrase,
+    /// as `get` gives them), in a fully spun document: a row's count against every sighting
+    /// of the phrase, changed or not.
+    pub fn shares(rows: &[SpinRow]) -> impl Iterator<Item = f32> + '_ {
         let total: u32 = rows.iter().map(|r| r.count).sum();
         let kept = rows.iter().map(|r| r.kept).max().unwrap_or(0);
-        row.count as f32 / (total + kept + 1) as f32
+        rows.iter()
+            .map(move |r| r.count as f32 / (total + kept + 1) as f32)
     }
 
     pub fn get(&self, spun: &str) -> &[SpinRow] {
@@ -161,6 +184,7 @@ impl SpinTable {
     /// Add the rows of another table (a user's extra table).
     pub fn extend(&mut self, other: SpinTable) {
         for (k, v) in other.rows {
+            note_prefixes(&mut self.prefixes, &k);
             self.rows.entry(k).or_default().extend(v);
         }
         for (k, n) in other.originals {
@@ -176,7 +200,7 @@ impl SpinTable {
             for r in v.iter().filter(|r| keep(r)) {
                 t.max_words = t.max_words.max(r.spun.split(' ').count());
                 t.note_original(r);
-                t.rows.entry(r.spun.clone()).or_default().push(r.clone());
+                t.add(r.clone());
             }
         }
         t
@@ -187,7 +211,9 @@ impl SpinTable {
 /// text, from the phrase's counts in the pairs (`dictionaries/evidence.tsv`).
 #[derive(Debug, Default, Clone)]
 pub struct Evidence {
-    weights: HashMap<String, f32>,
+    /// Every phrase and every run of a phrase's first words: its weight when it is a
+    /// phrase, and whether a longer phrase starts with it (see `lookup`).
+    phrases: HashMap<String, (Option<f32>, bool)>,
     max_words: usize,
 }
 
@@ -218,13 +244,21 @@ impl Evidence {
         for (p, s, o) in rows {
             let w = ((s + 0.5) / (ns + 1.0)).ln() - ((o + 0.5) / (no + 1.0)).ln();
             e.max_words = e.max_words.max(p.split(' ').count());
-            e.weights.insert(p.to_string(), w);
+            e.phrases.entry(p.to_string()).or_insert((None, false)).0 = Some(w);
+            for (i, _) in p.match_indices(' ') {
+                e.phrases
+                    .entry(p[..i].to_string())
+                    .or_insert((None, false))
+                    .1 = true;
+            }
         }
         Ok(e)
     }
 
-    pub fn weight(&self, phrase: &str) -> Option<f32> {
-        self.weights.get(phrase).copied()
+    /// The weight of `phrase`, and whether some longer phrase starts with it and a space,
+    /// in one look-up.
+    pub fn lookup(&self, phrase: &str) -> (Option<f32>, bool) {
+        self.phrases.get(phrase).copied().unwrap_or((None, false))
     }
 
     pub fn max_words(&self) -> usize {

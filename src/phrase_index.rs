@@ -11,6 +11,7 @@
 use fst::{IntoStreamer, Map, MapBuilder, Streamer};
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 
 const MAGIC: &[u8; 8] = b"UNSPNIX2";
 
@@ -30,12 +31,6 @@ fn follow<'f, 'b>(
         node = fst.node(t.addr);
     }
     Some((node, out))
-}
-
-/// The value of the key ending at `at`, if one does.
-fn final_value((node, out): (fst::raw::Node<'_>, fst::raw::Output)) -> Option<u64> {
-    node.is_final()
-        .then(|| out.cat(node.final_output()).value())
 }
 
 /// The memo of the index `owner` among a thread's memos of one kind.
@@ -59,19 +54,20 @@ fn remember<K: std::hash::Hash + Eq, V>(memo: &mut FxHashMap<K, V>, k: K, v: V) 
     memo.insert(k, v);
 }
 
-/// Per thread, per index (told apart by the address of its 'static bytes): word -> fst state
-/// after it (see `PhraseIndex::after_first_word`).
-type FirstWords = Vec<(usize, FxHashMap<Box<str>, Option<FirstWord>>)>;
+/// Per thread, per index (told apart by the address of its 'static bytes): (fst node, hash of
+/// a word) -> the word and the step it makes from that node (see `PhraseIndex::step`).
+type Steps = Vec<(usize, StepMemo)>;
+type StepMemo = FxHashMap<(fst::raw::CompiledAddr, u64), (Box<str>, Option<Step>)>;
 
-/// Where the fst stands after a phrase's first word.
+/// Where the fst stands after one more word of a phrase.
 #[derive(Debug, Clone, Copy)]
-struct FirstWord {
+struct Step {
     addr: fst::raw::CompiledAddr,
-    /// Output so far.
+    /// Output of the word's transitions.
     out: u64,
-    /// The value when the word alone is a key.
+    /// When the phrase ends here as a key: the output still to add for its value.
     value: Option<u64>,
-    /// Whether some key continues the word with a space (a longer phrase).
+    /// Whether some key continues with a space (a longer phrase).
     longer: bool,
 }
 
@@ -81,7 +77,7 @@ type Shares = Vec<(usize, FxHashMap<u64, std::rc::Rc<[(&'static str, f32)]>>)>;
 
 thread_local! {
     static SHARES: std::cell::RefCell<Shares> = const { std::cell::RefCell::new(Vec::new()) };
-    static FIRST_WORDS: std::cell::RefCell<FirstWords> = const { std::cell::RefCell::new(Vec::new()) };
+    static STEPS: std::cell::RefCell<Steps> = const { std::cell::RefCell::new(Vec::new()) };
 }
 const MAX_LIST: usize = 255;
 
@@ -158,63 +154,22 @@ impl PhraseIndex {
     /// continues the words: a longest-match lookup for all phrase lengths at once.
     pub fn walk(&self, words: &[&str]) -> Vec<(usize, u64)> {
         let mut found = Vec::new();
-        let Some(first) = words.first() else {
-            return found;
-        };
-        let Some(start) = self.after_first_word(first) else {
-            return found;
-        };
-        if let Some(v) = start.value {
-            found.push((1, v));
-        }
-        if !start.longer || words.len() == 1 {
-            return found;
-        }
-        let fst = self.map.as_fst();
-        let mut at = (fst.node(start.addr), fst::raw::Output::new(start.out));
-        for (k, w) in words.iter().enumerate().skip(1) {
-            let Some(next) = follow(fst, at, b" ".iter().chain(w.as_bytes())) else {
-                return found;
-            };
-            at = next;
-            if let Some(v) = final_value(at) {
-                found.push((k + 1, v));
+        self.with_steps(|steps| {
+            let mut at = (self.map.as_fst().root().addr(), 0);
+            for (k, w) in words.iter().enumerate() {
+                let Some(step) = self.step(steps, at, w) else {
+                    return;
+                };
+                if let Some(v) = step.value {
+                    found.push((k + 1, v));
+                }
+                if !step.longer {
+                    return;
+                }
+                at = (step.addr, step.out);
             }
-        }
+        });
         found
-    }
-
-    /// The fst state after spelling `word`, or None when no key starts with it. Remembered
-    /// per thread: every position of every sentence starts a walk, and a few thousand words
-    /// make up most of them.
-    fn after_first_word(&self, word: &str) -> Option<FirstWord> {
-        FIRST_WORDS.with(|cell| {
-            let mut memos = cell.borrow_mut();
-            let memo = memo_of(&mut memos, self.owner());
-            if let Some(&state) = memo.get(word) {
-                return state;
-            }
-            let state = self.spell_first_word(word);
-            remember(memo, word.into(), state);
-            state
-        })
-    }
-
-    fn spell_first_word(&self, word: &str) -> Option<FirstWord> {
-        let fst = self.map.as_fst();
-        let at = follow(fst, (fst.root(), fst::raw::Output::zero()), word.as_bytes())?;
-        Some(FirstWord {
-            addr: at.0.addr(),
-            out: at.1.value(),
-            value: final_value(at),
-            longer: at.0.find_input(b' ').is_some(),
-        })
-    }
-
-    /// Tells this index's entries in a thread's memos from another index's: the address of
-    /// its `'static` bytes.
-    fn owner(&self) -> usize {
-        self.map.as_fst().as_bytes().as_ptr() as usize
     }
 
     /// Every key spelled by one option per word, for the first k words (k >= 1): each match
@@ -222,34 +177,20 @@ impl PhraseIndex {
     /// that abandons a reading as soon as no key continues it, so trying every combination
     /// of options costs little more than the combinations that exist.
     pub fn walk_options(&self, options: &[Vec<&str>]) -> Vec<(Vec<usize>, u64)> {
-        let fst = self.map.as_fst();
         let mut found = Vec::new();
-        let Some(firsts) = options.first() else {
-            return found;
-        };
-        // The first word from memory; deeper only where a longer key exists.
-        for (p, w) in firsts.iter().enumerate() {
-            let Some(start) = self.after_first_word(w) else {
-                continue;
-            };
-            let mut picks = vec![p];
-            if let Some(v) = start.value {
-                found.push((picks.clone(), v));
-            }
-            if start.longer && options.len() > 1 {
-                let at = (fst.node(start.addr), fst::raw::Output::new(start.out));
-                self.descend(fst, at, options, &mut picks, &mut found);
-            }
-        }
+        self.with_steps(|steps| {
+            let root = (self.map.as_fst().root().addr(), 0);
+            self.descend(steps, root, options, &mut Vec::new(), &mut found);
+        });
         found
     }
 
-    /// `walk_options` past the first word: `picks` holds the options taken so far, `at` the
-    /// fst state after them.
+    /// `walk_options` from the fst state `at` (node, output so far) reached by the options
+    /// in `picks`.
     fn descend(
         &self,
-        fst: &fst::raw::Fst<&'static [u8]>,
-        at: (fst::raw::Node<'_>, fst::raw::Output),
+        steps: &mut StepMemo,
+        at: (fst::raw::CompiledAddr, u64),
         options: &[Vec<&str>],
         picks: &mut Vec<usize>,
         found: &mut Vec<(Vec<usize>, u64)>,
@@ -258,16 +199,73 @@ impl PhraseIndex {
             return;
         };
         for (p, w) in words.iter().enumerate() {
-            let Some(next) = follow(fst, at, b" ".iter().chain(w.as_bytes())) else {
+            let Some(step) = self.step(steps, at, w) else {
                 continue;
             };
             picks.push(p);
-            if let Some(v) = final_value(next) {
+            if let Some(v) = step.value {
                 found.push((picks.clone(), v));
             }
-            self.descend(fst, next, options, picks, found);
+            if step.longer {
+                self.descend(steps, (step.addr, step.out), options, picks, found);
+            }
             picks.pop();
         }
+    }
+
+    /// Run `f` with this thread's memo of steps through this index.
+    fn with_steps<R>(&self, f: impl FnOnce(&mut StepMemo) -> R) -> R {
+        STEPS.with(|cell| f(memo_of(&mut cell.borrow_mut(), self.owner())))
+    }
+
+    /// The fst state after `word` from `at` (node, output so far): spelled alone at the
+    /// root, after a space elsewhere; None where no key continues that way. Remembered per
+    /// thread: every position of every sentence starts a walk, and a few thousand words and
+    /// word pairs make up most of them.
+    fn step(
+        &self,
+        steps: &mut StepMemo,
+        at: (fst::raw::CompiledAddr, u64),
+        word: &str,
+    ) -> Option<Step> {
+        let (addr, out) = at;
+        let hash = rustc_hash::FxBuildHasher.hash_one(word);
+        let step = match steps.get(&(addr, hash)) {
+            Some((w, step)) if **w == *word => *step,
+            _ => {
+                let step = self.spell(addr, word);
+                remember(steps, (addr, hash), (word.into(), step));
+                step
+            }
+        };
+        step.map(|s| Step {
+            out: out + s.out,
+            value: s.value.map(|v| out + s.out + v),
+            ..s
+        })
+    }
+
+    /// `step` from scratch, with the outputs of this word alone.
+    fn spell(&self, addr: fst::raw::CompiledAddr, word: &str) -> Option<Step> {
+        let fst = self.map.as_fst();
+        let space: &[u8] = match addr == fst.root().addr() {
+            true => b"",
+            false => b" ",
+        };
+        let at = (fst.node(addr), fst::raw::Output::zero());
+        let (node, out) = follow(fst, at, space.iter().chain(word.as_bytes()))?;
+        Some(Step {
+            addr: node.addr(),
+            out: out.value(),
+            value: node.is_final().then(|| node.final_output().value()),
+            longer: node.find_input(b' ').is_some(),
+        })
+    }
+
+    /// Tells this index's entries in a thread's memos from another index's: the address of
+    /// its `'static` bytes.
+    fn owner(&self) -> usize {
+        self.map.as_fst().as_bytes().as_ptr() as usize
     }
 
     /// The entries of a value `walk` returned, each with its share of the list when every

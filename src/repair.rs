@@ -262,8 +262,12 @@ impl<'d> Repairer<'d> {
                     key.push(' ');
                 }
                 key.push_str(&s[j].norm);
-                if let Some(w) = ev.weight(&key) {
+                let (weight, longer) = ev.lookup(&key);
+                if let Some(w) = weight {
                     best = Some((w, j + 1));
+                }
+                if !longer {
+                    break;
                 }
             }
             match best {
@@ -437,38 +441,43 @@ pub fn apply(text: &str, repairs: &[Repair]) -> String {
 
 /// Give `replacement` the casing of `template`: UPPER, Title (word by word), or as written.
 pub fn match_case(template: &str, replacement: &str) -> String {
-    let letters: Vec<char> = template.chars().filter(|c| c.is_alphabetic()).collect();
-    if letters.len() > 1 && letters.iter().all(|c| c.is_uppercase()) {
+    let (mut letters, mut upper) = (0, true);
+    for c in template.chars().filter(|c| c.is_alphabetic()) {
+        letters += 1;
+        upper &= c.is_uppercase();
+    }
+    if letters > 1 && upper {
         return replacement.to_uppercase();
     }
-    let caps: Vec<bool> = template
+    let capital = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+    let (any, all_title) = template
         .split_whitespace()
-        .map(|w| w.chars().next().is_some_and(char::is_uppercase))
-        .collect();
-    if !caps.iter().any(|&c| c) {
+        .fold((false, true), |(any, all), w| {
+            (any || capital(w), all && capital(w))
+        });
+    if !any {
         return replacement.to_lowercase();
     }
-    let all_title = caps.iter().all(|&c| c);
-    replacement
-        .split(' ')
-        .enumerate()
-        .map(|(i, w)| {
-            let cap = if all_title { true } else { i == 0 && caps[0] };
-            if cap {
-                let mut cs = w.chars();
-                match cs.next() {
-                    Some(f) => f.to_uppercase().chain(cs).collect(),
-                    None => String::new(),
-                }
-            } else if w.chars().any(char::is_uppercase) {
-                // A capital the original has itself ("England", "iPhone") stays.
-                w.to_string()
-            } else {
-                w.to_lowercase()
+    let first = template.split_whitespace().next().is_some_and(capital);
+    let mut out = String::with_capacity(replacement.len());
+    for (i, w) in replacement.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        if all_title || (i == 0 && first) {
+            let mut cs = w.chars();
+            if let Some(f) = cs.next() {
+                out.extend(f.to_uppercase());
+                out.push_str(cs.as_str());
             }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+        } else if w.is_ascii() || w.chars().any(char::is_uppercase) {
+            // A capital the original has itself ("England", "iPhone") stays.
+            out.push_str(w);
+        } else {
+            out.push_str(&w.to_lowercase());
+        }
+    }
+    out
 }
 
 /// When a repair follows "a"/"an", make the article agree with the restored word by taking

@@ -45,29 +45,44 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
+/// The character starting at byte `i` of `input` (a character boundary), if any; ASCII
+/// without decoding.
+#[inline]
+fn char_at(input: &str, i: usize) -> Option<char> {
+    match *input.as_bytes().get(i)? {
+        b if b < 0x80 => Some(b as char),
+        _ => input[i..].chars().next(),
+    }
+}
+
 /// Split `input` into tokens covering every byte exactly once, in order.
 pub fn tokenize(input: &str) -> Vec<Token> {
+    let bytes = input.as_bytes();
     let mut out = Vec::with_capacity(input.len() / 4);
-    let mut chars = input.char_indices().peekable();
-    while let Some((start, c)) = chars.next() {
+    let mut start = 0;
+    while let Some(c) = char_at(input, start) {
         let kind;
         let mut end = start + c.len_utf8();
         if c.is_whitespace() {
-            while let Some(&(i, d)) = chars.peek() {
-                if !d.is_whitespace() {
-                    break;
-                }
-                end = i + d.len_utf8();
-                chars.next();
+            while let Some(d) = char_at(input, end).filter(|d| d.is_whitespace()) {
+                end += d.len_utf8();
             }
             kind = Kind::Space;
         } else if is_word_char(c) {
             let mut has_letter = c.is_alphabetic();
-            while let Some(&(i, d)) = chars.peek() {
+            loop {
+                // ASCII letters and digits, the bulk of every word, a byte at a time.
+                while let Some(&b) = bytes.get(end).filter(|b| b.is_ascii_alphanumeric()) {
+                    has_letter |= b.is_ascii_alphabetic();
+                    end += 1;
+                }
+                let Some(d) = char_at(input, end) else {
+                    break;
+                };
+                let i = end;
                 if is_word_char(d) {
                     has_letter |= d.is_alphabetic();
                     end = i + d.len_utf8();
-                    chars.next();
                     continue;
                 }
                 // An inner joiner counts only when a word character follows it.
@@ -77,7 +92,7 @@ pub fn tokenize(input: &str) -> Vec<Token> {
                 if !joins {
                     break;
                 }
-                let after = input[i + d.len_utf8()..].chars().next();
+                let after = char_at(input, i + d.len_utf8());
                 let ok = match after {
                     Some(a) if d == ',' || (d == '.' && !has_letter) => a.is_ascii_digit(),
                     Some(a) => is_word_char(a),
@@ -86,7 +101,6 @@ pub fn tokenize(input: &str) -> Vec<Token> {
                 if !ok {
                     break;
                 }
-                chars.next();
                 end = i + d.len_utf8();
             }
             kind = if has_letter { Kind::Word } else { Kind::Number };
@@ -94,6 +108,7 @@ pub fn tokenize(input: &str) -> Vec<Token> {
             kind = Kind::Punct;
         }
         out.push(Token { kind, start, end });
+        start = end;
     }
     out
 }

@@ -58,6 +58,12 @@ pub(crate) trait Job: Sync {
     fn failed(&self, _name: &str, _error: &anyhow::Error, _out: &mut dyn Write) -> Result<()> {
         Ok(())
     }
+    /// Make final what the inputs run since the last call wrote (`fix`: one sync for all its
+    /// files, then their renames), before their outcomes are reported. Returns the inputs
+    /// that failed at this step, by name.
+    fn settle(&self) -> Vec<(String, anyhow::Error)> {
+        Vec::new()
+    }
 }
 
 /// The counts of a run.
@@ -147,9 +153,18 @@ pub(crate) fn start_pool(jobs: Option<usize>) -> usize {
 /// How many inputs are repaired between two flushes of the output: bounds the output held.
 const GROUP_FILES: usize = 256;
 const GROUP_BYTES: u64 = 16 << 20;
+/// Inputs larger than this, and standard input, are run alone with their output streamed;
+/// smaller ones are run in groups, several at a time (a file over `large()` is still read
+/// part by part, its parts repaired in parallel with the other inputs of its group).
+const GROUPED_MAX: u64 = 4 << 20;
 
-/// Run `job` over the collected inputs: small files in parallel groups whose outputs are
-/// printed in order, large files and standard input one at a time, streamed part by part.
+/// Whether `item` is run alone, its output streamed (see `GROUPED_MAX`).
+fn alone(item: &Item) -> bool {
+    matches!(item, Item::Input(i) if i.is_stdin() || i.size > GROUPED_MAX)
+}
+
+/// Run `job` over the collected inputs: files in parallel groups whose outputs are printed
+/// in order, very large files and standard input one at a time, streamed part by part.
 pub(crate) fn run(collected: Collected, batch: &BatchOpts, job: &impl Job) -> Result<Summary> {
     let started = Instant::now();
     let jobs = start_pool(batch.jobs);
@@ -186,12 +201,12 @@ pub(crate) fn run(collected: Collected, batch: &BatchOpts, job: &impl Job) -> Re
             summary.interrupted = true;
             break;
         }
-        let streamed = matches!(&rest[0], Item::Input(i) if i.is_stdin() || i.size > large());
-        if streamed {
+        if alone(&rest[0]) {
             let Item::Input(input) = &rest[0] else {
                 unreachable!()
             };
             let result = job.run(input, &ctx, &mut out);
+            let result = settled(result, &input.name, &mut job.settle());
             ctx.file_done(0);
             finish(
                 job,
@@ -206,9 +221,8 @@ pub(crate) fn run(collected: Collected, batch: &BatchOpts, job: &impl Job) -> Re
             continue;
         }
         let (mut n, mut bytes) = (0, 0);
-        while n < rest.len() && n < GROUP_FILES && bytes < GROUP_BYTES {
+        while n < rest.len() && n < GROUP_FILES && bytes < GROUP_BYTES && !alone(&rest[n]) {
             match &rest[n] {
-                Item::Input(i) if i.is_stdin() || i.size > large() => break,
                 Item::Input(i) => bytes += i.size,
                 Item::Missing { .. } => {}
             }
@@ -224,14 +238,20 @@ pub(crate) fn run(collected: Collected, batch: &BatchOpts, job: &impl Job) -> Re
                     Item::Input(input) => job.run(input, &ctx, &mut buf),
                     Item::Missing { .. } => Ok(DocStats::default()),
                 };
+                // A file over `large()` counted its bytes part by part.
                 ctx.file_done(match item {
-                    Item::Input(i) => i.size,
-                    Item::Missing { .. } => 0,
+                    Item::Input(i) if i.size <= large() => i.size,
+                    _ => 0,
                 });
                 (buf, result)
             })
             .collect();
+        let mut unsettled = job.settle();
         for (item, (buf, result)) in group.iter().zip(results) {
+            let result = match item {
+                Item::Input(i) => settled(result, &i.name, &mut unsettled),
+                Item::Missing { .. } => result,
+            };
             out.write_all(&buf)?;
             finish(job, &ctx, &mut summary, item, result, &mut out, batch.quiet)?;
         }
@@ -251,6 +271,18 @@ pub(crate) fn run(collected: Collected, batch: &BatchOpts, job: &impl Job) -> Re
         summary.print();
     }
     Ok(summary)
+}
+
+/// An input's outcome once `Job::settle` has run: the error it gave the input, if any.
+fn settled(
+    result: Result<DocStats>,
+    name: &str,
+    unsettled: &mut Vec<(String, anyhow::Error)>,
+) -> Result<DocStats> {
+    match unsettled.iter().position(|(n, _)| n == name) {
+        Some(k) => Err(unsettled.swap_remove(k).1),
+        None => result,
+    }
 }
 
 /// Count one input's outcome and report its error in order.

@@ -12,7 +12,8 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use unspin::atomic::{write_atomic, AtomicFile};
+use std::sync::Mutex;
+use unspin::atomic::{commit_all, AtomicFile, Staged};
 use unspin::repair::apply;
 
 /// Where `fix` puts the repaired text.
@@ -49,7 +50,11 @@ pub(crate) fn fix(batch: &BatchOpts, fix: &FixOpts, opts: &RepairOpts) -> Result
         refuse_stdin_and_clashes(&mut collected.items, fix)?;
         batch::stop_on_signal();
     }
-    let s = batch::run(collected, batch, &Fix { opts: fix })?;
+    let job = Fix {
+        opts: fix,
+        staged: Mutex::new(Vec::new()),
+    };
+    let s = batch::run(collected, batch, &job)?;
     Ok(s.exit_code(false))
 }
 
@@ -107,6 +112,9 @@ fn same_file(a: &Path, b: &Path) -> bool {
 
 struct Fix<'a> {
     opts: &'a FixOpts,
+    /// Files written since the last `settle`, by input name: renamed into place together
+    /// after one sync.
+    staged: Mutex<Vec<(String, Staged)>>,
 }
 
 impl Job for Fix<'_> {
@@ -132,12 +140,27 @@ impl Job for Fix<'_> {
                 let mut f = AtomicFile::create(&dest)
                     .with_context(|| format!("cannot write {}", dest.display()))?;
                 let stats = write_fixed(input, ctx, &mut f)?;
-                f.commit()
-                    .with_context(|| format!("cannot write {}", dest.display()))?;
+                self.stage(input, f, &dest)?;
                 Ok(stats)
             }
             None => self.rewrite(input, path, ctx),
         }
+    }
+
+    fn settle(&self) -> Vec<(String, anyhow::Error)> {
+        let staged = std::mem::take(&mut *self.staged.lock().expect("not poisoned"));
+        let (names, files): (Vec<String>, Vec<Staged>) = staged.into_iter().unzip();
+        names
+            .into_iter()
+            .zip(&files)
+            .zip(commit_all(&files))
+            .filter_map(|((name, file), r)| {
+                let e = r.err()?;
+                let e = anyhow::Error::new(e)
+                    .context(format!("cannot write {}", file.target().display()));
+                Some((name, e))
+            })
+            .collect()
     }
 }
 
@@ -151,7 +174,9 @@ impl Fix<'_> {
             let stats = write_fixed(input, ctx, &mut fixed)?;
             if stats.repairs > 0 {
                 self.backup(path)?;
-                write_atomic(path, &fixed).with_context(fail)?;
+                let mut f = AtomicFile::create(path).with_context(fail)?;
+                f.write_all(&fixed).with_context(fail)?;
+                self.stage(input, f, path)?;
             }
             return Ok(stats);
         }
@@ -159,9 +184,19 @@ impl Fix<'_> {
         let stats = write_fixed(input, ctx, &mut f)?;
         if stats.repairs > 0 {
             self.backup(path)?;
-            f.commit().with_context(fail)?;
+            self.stage(input, f, path)?;
         }
         Ok(stats)
+    }
+
+    /// Close a complete output file; `settle` renames it into place.
+    fn stage(&self, input: &Input, f: AtomicFile, dest: &Path) -> Result<()> {
+        let staged = f
+            .stage()
+            .with_context(|| format!("cannot write {}", dest.display()))?;
+        let mut list = self.staged.lock().expect("not poisoned");
+        list.push((input.name.clone(), staged));
+        Ok(())
     }
 
     /// Keep the old text as FILE+SUFFIX (a hard link where possible, else a copy).
