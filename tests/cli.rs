@@ -847,4 +847,21 @@ fn dict_learn_grows_a_table_and_skips_pairs_it_already_counted() {
         b"",
     );
     expect(&out, 1, &[], &["bad.tsv", "--base takes a spin table"]);
+    // With --base, the evidence counts that go with the base must be there to add to.
+    let out = run(
+        &d,
+        &[
+            "dict",
+            "learn",
+            "--pairs",
+            "new",
+            "--base",
+            "base.tsv",
+            "--evidence",
+            "none.tsv",
+        ],
+        b"",
+    );
+    expect(&out, 1, &[], &["none.tsv does not exist"]);
+    assert!(out.stdout.is_empty());
 }

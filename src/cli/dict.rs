@@ -104,6 +104,19 @@ fn learn(
 ) -> Result<ExitCode> {
     let read =
         |p: &Path| std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()));
+    // The evidence counts to add to, read before anything is learned or printed.
+    let base_evidence = match (evidence, base) {
+        (None, _) => None,
+        (Some(_), None) => Some(Default::default()),
+        (Some(path), Some(_)) if !path.exists() => anyhow::bail!(
+            "{} does not exist: with --base, --evidence names the evidence table that goes with the base table (e.g. a copy of dictionaries/evidence.tsv), whose counts are added to",
+            path.display()
+        ),
+        (Some(path), Some(_)) => Some(
+            unspin::learn::parse_evidence(&read(path)?)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+        ),
+    };
     let mut found = read_pairs(pairs)?;
     let base_rows = match base {
         Some(path) => {
@@ -147,13 +160,7 @@ fn learn(
             r.spun, r.original, r.count, r.docs, r.kept, r.example
         )?;
     }
-    if let Some(path) = evidence {
-        let start = if base.is_some() && path.exists() {
-            unspin::learn::parse_evidence(&read(path)?)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
-        } else {
-            Default::default()
-        };
+    if let (Some(path), Some(start)) = (evidence, base_evidence) {
         let ev = unspin::learn::evidence_onto(start, &texts, &rows);
         let mut tsv = unspin::learn::evidence_header(ev.spun_words, ev.original_words);
         tsv.push('\n');
