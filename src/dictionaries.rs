@@ -41,11 +41,16 @@ pub struct SpinTable {
     max_words: usize,
 }
 
-/// Add the proper word prefixes of `phrase` ("a b" for "a b c") to `set`.
+/// The proper word prefixes of `phrase`: "a" and "a b" for "a b c".
+fn word_prefixes(phrase: &str) -> impl Iterator<Item = &str> {
+    phrase.match_indices(' ').map(|(i, _)| &phrase[..i])
+}
+
+/// Add the proper word prefixes of `phrase` to `set`.
 fn note_prefixes(set: &mut HashSet<String>, phrase: &str) {
-    for (i, _) in phrase.match_indices(' ') {
-        if !set.contains(&phrase[..i]) {
-            set.insert(phrase[..i].to_string());
+    for prefix in word_prefixes(phrase) {
+        if !set.contains(prefix) {
+            set.insert(prefix.to_string());
         }
     }
 }
@@ -245,9 +250,9 @@ impl Evidence {
             let w = ((s + 0.5) / (ns + 1.0)).ln() - ((o + 0.5) / (no + 1.0)).ln();
             e.max_words = e.max_words.max(p.split(' ').count());
             e.phrases.entry(p.to_string()).or_insert((None, false)).0 = Some(w);
-            for (i, _) in p.match_indices(' ') {
+            for prefix in word_prefixes(p) {
                 e.phrases
-                    .entry(p[..i].to_string())
+                    .entry(prefix.to_string())
                     .or_insert((None, false))
                     .1 = true;
             }

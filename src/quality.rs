@@ -181,8 +181,8 @@ pub fn score_pair_with_notes(
             continue;
         }
         score.repairs += 1;
-        let band = &mut score.by_confidence[((r.confidence() * 10.0) as usize).min(9)];
-        band.0 += 1;
+        let band = ((r.confidence() * 10.0) as usize).min(9);
+        score.by_confidence[band].0 += 1;
         let ok = fw
             .iter()
             .zip(&fixed_vs_orig)
@@ -190,7 +190,7 @@ pub fn score_pair_with_notes(
             .all(|(_, st)| *st == Some(true));
         if ok {
             score.correct += 1;
-            score.by_confidence[((r.confidence() * 10.0) as usize).min(9)].1 += 1;
+            score.by_confidence[band].1 += 1;
             notes.right.push(format!(
                 "{} -> {} [{}] {:.2}",
                 r.spun,

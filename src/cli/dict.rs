@@ -102,8 +102,6 @@ fn learn(
     evidence: Option<&Path>,
     base: Option<&Path>,
 ) -> Result<ExitCode> {
-    let read =
-        |p: &Path| std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()));
     // The evidence counts to add to, read before anything is learned or printed.
     let base_evidence = match (evidence, base) {
         (None, _) => None,
@@ -178,6 +176,10 @@ fn learn(
     Ok(ExitCode::SUCCESS)
 }
 
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+}
+
 /// Read every `NNN.spun.txt` with its `NNN.orig.txt` from the folders, each with its path.
 fn read_pairs(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, (String, String))>> {
     let mut out = Vec::new();
@@ -197,9 +199,6 @@ fn read_pairs(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, (String, String))>> {
                 );
                 continue;
             }
-            let read = |p: &Path| {
-                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))
-            };
             let pair = (read(&spun)?, read(&orig)?);
             out.push((spun, pair));
         }
