@@ -170,6 +170,9 @@ impl<'d> Repairer<'d> {
             let scorer = self.scorer(rate);
             let cands = candidates_from(words, self.dicts, self.sources(rate));
             let lat = scorer.lattice(words, cands, true);
+            if lat.cands.iter().all(Vec::is_empty) {
+                continue; // nothing survived pruning: the words stay as they are
+            }
             let path = scorer.decode(&lat);
             if path.iter().all(|g| g.cand.is_none()) {
                 continue;
