@@ -261,7 +261,10 @@ impl<'a> Scorer<'a> {
     }
 
     /// Whether `c` restores a thesaurus variant of an expression while keeping none of the
-    /// words it replaces, and some of its word changes is not a spin-table substitution.
+    /// words it replaces (a function word kept does not count: "the governor" is no damaged
+    /// "The Guardian"), and some of its word changes is not a spin-table substitution; or
+    /// whether such a change turns a function word into another word ("for President" ->
+    /// "Vice President"), which a spinner hardly ever does.
     fn unanchored_name(&self, c: &Candidate, words: &[SentWord]) -> bool {
         if !matches!(
             c.source,
@@ -274,18 +277,25 @@ impl<'a> Scorer<'a> {
         }
         let spun = &words[c.start..c.end];
         let orig: Vec<String> = c.text.split(' ').map(crate::tokens::normalize).collect();
-        if orig.iter().any(|o| spun.iter().any(|w| &w.norm == o)) {
-            return false;
-        }
-        orig.len() != spun.len()
-            || spun.iter().zip(&orig).any(|(w, o)| {
-                !self
-                    .dicts
-                    .spins
-                    .get(&w.norm)
-                    .iter()
-                    .any(|r| r.original.eq_ignore_ascii_case(o))
+        let restored = |w: &SentWord, o: &str| {
+            self.dicts
+                .spins
+                .get(&w.norm)
+                .iter()
+                .any(|r| r.original.eq_ignore_ascii_case(o))
+        };
+        if orig.len() == spun.len()
+            && spun.iter().zip(&orig).any(|(w, o)| {
+                w.norm != *o && crate::tokens::is_function_word(&w.norm) && !restored(w, o)
             })
+        {
+            return true;
+        }
+        let anchored = orig
+            .iter()
+            .any(|o| !crate::tokens::is_function_word(o) && spun.iter().any(|w| &w.norm == o));
+        !anchored
+            && (orig.len() != spun.len() || spun.iter().zip(&orig).any(|(w, o)| !restored(w, o)))
     }
 
     /// The language-model state before word `start` given the two observed words before it

@@ -103,3 +103,18 @@ fn a_long_text_is_read_stretch_by_stretch() {
         "{in_spun} repairs in the spun article, {alone} alone"
     );
 }
+
+/// A damaged name needs a changed content word and a kept content word: "the governor"
+/// is no "The Guardian", and "for President" no "Vice President", however spun the text.
+#[test]
+fn function_words_neither_anchor_nor_stand_for_a_damaged_name() {
+    let text = format!(
+        "{SPUN} The governor mentioned the invoice was signed for President Joe Biden, \
+         the firm mentioned in a press launch."
+    );
+    let (fixed, score) = fix(&text);
+    assert!(score > 0.9, "spin score {score}");
+    assert!(fixed.contains("for President Joe Biden"), "{fixed}");
+    assert!(fixed.contains("The governor"), "{fixed}");
+    assert!(fixed.contains("press release"), "{fixed}");
+}
