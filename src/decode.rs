@@ -263,8 +263,8 @@ impl<'a> Scorer<'a> {
     /// Whether `c` restores a thesaurus variant of an expression while keeping none of the
     /// words it replaces (a function word kept does not count: "the governor" is no damaged
     /// "The Guardian"), and some of its word changes is not a spin-table substitution; or
-    /// whether such a change turns a function word into another word ("for President" ->
-    /// "Vice President"), which a spinner hardly ever does.
+    /// whether such a change has a function word on either side ("for President" -> "Vice
+    /// President", "get entry" -> "get in"), which a spinner hardly ever swaps.
     fn unanchored_name(&self, c: &Candidate, words: &[SentWord]) -> bool {
         if !matches!(
             c.source,
@@ -286,7 +286,10 @@ impl<'a> Scorer<'a> {
         };
         if orig.len() == spun.len()
             && spun.iter().zip(&orig).any(|(w, o)| {
-                w.norm != *o && crate::tokens::is_function_word(&w.norm) && !restored(w, o)
+                w.norm != *o
+                    && (crate::tokens::is_function_word(&w.norm)
+                        || crate::tokens::is_function_word(o))
+                    && !restored(w, o)
             })
         {
             return true;
