@@ -57,7 +57,31 @@ struct NgramCache {
 /// (0 is no model).
 static NEXT_MODEL: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
 
+/// A direct-mapped cache of vocabulary lookups of one model, each word stored in its slot:
+/// a hit costs one read from a table that stays in the core's second-level cache, where a
+/// lookup in the vocabulary itself follows three scattered reads (slot, offset, text).
+struct WordCache {
+    owner: usize,
+    slots: Vec<WordSlot>,
+}
+
+/// A cached word (`len` 0: empty) and its id plus one (0: not in the vocabulary).
+#[derive(Clone, Copy)]
+struct WordSlot {
+    len: u8,
+    bytes: [u8; WORD_CACHE_LEN],
+    id: u32,
+}
+
+/// Longest word the word cache keeps (longer ones go to the vocabulary directly).
+const WORD_CACHE_LEN: usize = 27;
+/// log2 of the slots of the word cache (32 bytes each: 512 KiB per thread).
+const WORD_CACHE_BITS: u32 = 14;
+
 thread_local! {
+    static WORD_CACHE: RefCell<WordCache> = const {
+        RefCell::new(WordCache { owner: 0, slots: Vec::new() })
+    };
     static NGRAM_CACHE: RefCell<NgramCache> = const {
         RefCell::new(NgramCache { owner: 0, slots: Vec::new() })
     };
@@ -298,9 +322,15 @@ impl Vocab {
         &self.text[start as usize..end as usize - 1]
     }
 
-    /// Home slot of `word`: FxHash-style mixing, top bits of the product.
+    /// Home slot of `word`: the top bits of its hash.
     #[inline]
     fn home(&self, word: &str) -> usize {
+        (self.hash(word) >> self.shift) as usize
+    }
+
+    /// FxHash-style mixing of a word's bytes.
+    #[inline]
+    fn hash(&self, word: &str) -> u64 {
         const K: u64 = 0x517c_c1b7_2722_0a95;
         let mut hash = word.len() as u64;
         let mut chunks = word.as_bytes().chunks_exact(8);
@@ -310,8 +340,7 @@ impl Vocab {
         }
         let mut tail = [0u8; 8];
         tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-        hash = (hash.rotate_left(5) ^ u64::from_le_bytes(tail)).wrapping_mul(K);
-        (hash >> self.shift) as usize
+        (hash.rotate_left(5) ^ u64::from_le_bytes(tail)).wrapping_mul(K)
     }
 
     #[inline]
@@ -520,7 +549,34 @@ impl LanguageModel {
     /// Exact lookup; the vocabulary is lowercase (`"don't"`, `"a."`, ...).
     #[inline]
     pub fn word_id(&self, word: &str) -> Option<WordId> {
-        self.vocab.id(word)
+        let b = word.as_bytes();
+        if b.is_empty() || b.len() > WORD_CACHE_LEN {
+            return self.vocab.id(word);
+        }
+        let slot = self.vocab.hash(word) as usize >> (64 - WORD_CACHE_BITS);
+        let owner = self.cache_owner;
+        WORD_CACHE.with(|cell| {
+            let mut cache = cell.borrow_mut();
+            if cache.owner != owner {
+                cache.owner = owner;
+                cache.slots.clear();
+                let empty = WordSlot {
+                    len: 0,
+                    bytes: [0; WORD_CACHE_LEN],
+                    id: 0,
+                };
+                cache.slots.resize(1 << WORD_CACHE_BITS, empty);
+            }
+            let s = &mut cache.slots[slot];
+            if s.len as usize == b.len() && &s.bytes[..b.len()] == b {
+                return s.id.checked_sub(1);
+            }
+            let id = self.vocab.id(word);
+            s.len = b.len() as u8;
+            s.bytes[..b.len()].copy_from_slice(b);
+            s.id = id.map_or(0, |i| i + 1);
+            id
+        })
     }
 
     /// The word for `id`. The [`unk`](Self::unk) sentinel reads as `"<UNK>"`.
