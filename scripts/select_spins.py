@@ -1,20 +1,18 @@
 #!/usr/bin/env python3
 """Select spin-table rows from `unspin dict learn` output (the review step, made repeatable).
 
-Adds the hand-written rows of dictionaries/spins-curated.tsv. Keeps every proposed row except swaps between two very common
-function words (editorial noise of the alignment, e.g. "on"/"at"), rows whose spun side is a number, and rows listed in
-dictionaries/spins-rejected.tsv.
+Adds the hand-written rows of dictionaries/spins-curated.tsv. Keeps every proposed row except swaps between two
+function words of dictionaries/function-words.txt (editorial noise of the alignment, e.g. "on"/"at"), rows whose
+spun side is a number, and rows listed in dictionaries/spins-rejected.tsv.
 Usage: unspin dict learn --pairs DIR [--pairs DIR2] | scripts/select_spins.py > dictionaries/spins.tsv
 """
 import sys, os
 
-FUNCTION = set("""a an the of in on at by to for from with about as into onto over under than then
-that which who whom whose this these those it its is are was were be been being and or but nor so yet
-not no many much some any all each every one until till up down out off there here where when while
-my your our their his her its i you we they he she me us them
-""".split())
-
 here = os.path.dirname(os.path.abspath(__file__))
+FUNCTION = set()
+for line in open(os.path.join(here, "..", "dictionaries", "function-words.txt"), encoding="utf-8"):
+    if line.strip() and not line.startswith("#"):
+        FUNCTION.add(line.strip())
 rejected = set()
 rej_path = os.path.join(here, "..", "dictionaries", "spins-rejected.tsv")
 if os.path.exists(rej_path):

@@ -145,20 +145,15 @@ pub fn ends_sentence(p: &str) -> bool {
 }
 
 /// Whether a normalised word is a very common function word (article, preposition, pronoun,
-/// auxiliary, conjunction): the same list `scripts/select_spins.py` keeps out of the spin
+/// auxiliary, conjunction), listed in `dictionaries/function-words.txt`, which
+/// `scripts/select_spins.py` also reads to keep swaps between two of them out of the spin
 /// table. A spinner rarely swaps one, so such a word neither anchors a damaged name nor
 /// stands for one of its changed words.
 pub fn is_function_word(norm: &str) -> bool {
-    const FUNCTION: &[&str] = &[
-        "a", "about", "all", "an", "and", "any", "are", "as", "at", "be", "been", "being", "but",
-        "by", "down", "each", "every", "for", "from", "he", "her", "here", "his", "i", "in",
-        "into", "is", "it", "its", "many", "me", "much", "my", "no", "nor", "not", "of", "off",
-        "on", "one", "onto", "or", "our", "out", "over", "she", "so", "some", "than", "that",
-        "the", "their", "them", "then", "there", "these", "they", "this", "those", "till", "to",
-        "under", "until", "up", "us", "was", "we", "were", "when", "where", "which", "while",
-        "who", "whom", "whose", "with", "yet", "you", "your",
-    ];
-    FUNCTION.binary_search(&norm).is_ok()
+    const FUNCTION_WORDS: &str = include_str!("../dictionaries/function-words.txt");
+    FUNCTION_WORDS
+        .lines()
+        .any(|w| w == norm && !w.starts_with('#'))
 }
 
 #[cfg(test)]
