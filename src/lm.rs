@@ -46,26 +46,41 @@ use std::sync::OnceLock;
 /// quarter of that costs 3 % more instructions on the throughput corpus).
 const CACHE_BITS: u32 = 18;
 
-/// A direct-mapped cache of raw n-gram probabilities of one model, keyed by the packed word
-/// ids (vocabulary ids fit in 21 bits).
-struct NgramCache {
+/// A thread's direct-mapped cache for one model at a time: the n-gram cache (raw n-gram
+/// probabilities keyed by the packed word ids; vocabulary ids fit in 21 bits) and the word
+/// cache (vocabulary look-ups).
+struct ModelCache<T> {
     owner: usize,
-    slots: Vec<(u64, f32)>,
+    slots: Vec<T>,
+}
+
+impl<T: Copy> ModelCache<T> {
+    const fn new() -> ModelCache<T> {
+        ModelCache {
+            owner: 0,
+            slots: Vec::new(),
+        }
+    }
+
+    /// The slots, emptied (all `empty`, `1 << bits` of them) when they held another model's.
+    fn slots_for(&mut self, owner: usize, bits: u32, empty: T) -> &mut [T] {
+        if self.owner != owner {
+            self.owner = owner;
+            self.slots.clear();
+            self.slots.resize(1 << bits, empty);
+        }
+        &mut self.slots
+    }
 }
 
 /// Numbers the models opened, so a cache never serves one model's values for another
 /// (0 is no model).
 static NEXT_MODEL: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
 
-/// A direct-mapped cache of vocabulary lookups of one model, each word stored in its slot:
-/// a hit costs one read from a table that stays in the core's second-level cache, where a
-/// lookup in the vocabulary itself follows three scattered reads (slot, offset, text).
-struct WordCache {
-    owner: usize,
-    slots: Vec<WordSlot>,
-}
-
-/// A cached word (`len` 0: empty) and its id plus one (0: not in the vocabulary).
+/// A word in the word cache (`len` 0: empty) and its id plus one (0: not in the vocabulary).
+/// Each word is stored in its slot: a hit costs one read from a table that stays in the
+/// core's second-level cache, where a look-up in the vocabulary itself follows three
+/// scattered reads (slot, offset, text).
 #[derive(Clone, Copy)]
 struct WordSlot {
     len: u8,
@@ -77,14 +92,16 @@ struct WordSlot {
 const WORD_CACHE_LEN: usize = 27;
 /// log2 of the slots of the word cache (32 bytes each: 512 KiB per thread).
 const WORD_CACHE_BITS: u32 = 14;
+const EMPTY_WORD: WordSlot = WordSlot {
+    len: 0,
+    bytes: [0; WORD_CACHE_LEN],
+    id: 0,
+};
 
 thread_local! {
-    static WORD_CACHE: RefCell<WordCache> = const {
-        RefCell::new(WordCache { owner: 0, slots: Vec::new() })
-    };
-    static NGRAM_CACHE: RefCell<NgramCache> = const {
-        RefCell::new(NgramCache { owner: 0, slots: Vec::new() })
-    };
+    static WORD_CACHE: RefCell<ModelCache<WordSlot>> = const { RefCell::new(ModelCache::new()) };
+    static NGRAM_CACHE: RefCell<ModelCache<(u64, f32)>> =
+        const { RefCell::new(ModelCache::new()) };
 }
 
 /// Index of a word in the model vocabulary.
@@ -557,17 +574,7 @@ impl LanguageModel {
         let owner = self.cache_owner;
         WORD_CACHE.with(|cell| {
             let mut cache = cell.borrow_mut();
-            if cache.owner != owner {
-                cache.owner = owner;
-                cache.slots.clear();
-                let empty = WordSlot {
-                    len: 0,
-                    bytes: [0; WORD_CACHE_LEN],
-                    id: 0,
-                };
-                cache.slots.resize(1 << WORD_CACHE_BITS, empty);
-            }
-            let s = &mut cache.slots[slot];
+            let s = &mut cache.slots_for(owner, WORD_CACHE_BITS, EMPTY_WORD)[slot];
             if s.len as usize == b.len() && &s.bytes[..b.len()] == b {
                 return s.id.checked_sub(1);
             }
@@ -663,12 +670,7 @@ impl LanguageModel {
         let owner = self.cache_owner;
         NGRAM_CACHE.with(|cell| {
             let mut cache = cell.borrow_mut();
-            if cache.owner != owner {
-                cache.owner = owner;
-                cache.slots.clear();
-                cache.slots.resize(1 << CACHE_BITS, (u64::MAX, 0.0));
-            }
-            let ways = &mut cache.slots[set..set + 2];
+            let ways = &mut cache.slots_for(owner, CACHE_BITS, (u64::MAX, 0.0))[set..set + 2];
             if ways[0].0 == key {
                 return ways[0].1;
             }
