@@ -155,26 +155,31 @@ impl<'a> Scorer<'a> {
         }
     }
 
-    fn emit(&self, (h2, h1): State, w: Option<WordId>) -> (f32, State) {
+    /// The context `w` is scored in after `(h2, h1)`: "a" and "an" read as "a" (so a/an
+    /// agreement never decides a repair), and the word after one is scored after the
+    /// article it would take.
+    fn context(&self, (h2, h1): State, w: WordId) -> State {
+        let h1_scored = match (h1, self.articles) {
+            (Some(a), Some((a_id, an_id)))
+                if a == a_id && crate::tokens::wants_an(self.dicts.lm.word(w)) =>
+            {
+                Some(an_id)
+            }
+            _ => h1,
+        };
+        (h2.filter(|_| h1.is_some()), h1_scored)
+    }
+
+    fn emit(&self, st: State, w: Option<WordId>) -> (f32, State) {
         match w {
             Some(w) => {
-                // "a" and "an" read as "a" (so a/an agreement never decides a repair); the word
-                // after one is scored after the article it would take.
-                let lm = self.dicts.lm;
-                let h1_scored = match (h1, self.articles) {
-                    (Some(a), Some((a_id, an_id)))
-                        if a == a_id && crate::tokens::wants_an(lm.word(w)) =>
-                    {
-                        Some(an_id)
-                    }
-                    _ => h1,
-                };
-                let lp = lm.logprob(h2.filter(|_| h1.is_some()), h1_scored, w);
-                (self.tuning.lm_weight * lp, next_state((h2, h1), Some(w)))
+                let (h2, h1) = self.context(st, w);
+                let lp = self.dicts.lm.logprob(h2, h1, w);
+                (self.tuning.lm_weight * lp, next_state(st, Some(w)))
             }
             None => (
                 self.tuning.lm_weight * self.tuning.oov_logprob,
-                next_state((h2, h1), None),
+                next_state(st, None),
             ),
         }
     }
@@ -332,6 +337,29 @@ impl<'a> Scorer<'a> {
         mid + tail
     }
 
+    /// Prefetch what scoring the words `ws` from `st` will read (see `LanguageModel::prefetch`).
+    fn prefetch(&self, mut st: State, ws: impl Iterator<Item = Option<WordId>>) {
+        for w in ws {
+            if let Some(w) = w {
+                let (h2, h1) = self.context(st, w);
+                self.dicts.lm.prefetch(h2, h1, w);
+            }
+            st = next_state(st, w);
+        }
+    }
+
+    /// The words of a segment as the language model reads them.
+    fn segment_ids<'l>(
+        lat: &'l Lattice,
+        seg: Segment,
+    ) -> impl Iterator<Item = Option<WordId>> + 'l {
+        let (words, ids): (&[SentWord], &[Option<WordId>]) = match seg.cand {
+            None => (&lat.words[seg.start..seg.end], &[]),
+            Some(k) => (&[], &lat.cands[seg.start][k].ids),
+        };
+        words.iter().map(|w| w.id).chain(ids.iter().copied())
+    }
+
     fn segment_score(&self, lat: &Lattice, seg: Segment, st: State) -> (f32, State) {
         match seg.cand {
             None => {
@@ -457,6 +485,23 @@ impl<'a> Scorer<'a> {
                 beams[i + 1] = here;
                 reach = i + 1;
                 continue;
+            }
+            // Every n-gram this position's expansions read, fetched together.
+            for &hi in &here {
+                let h = arena[hi as usize];
+                let keep = Segment {
+                    start: i,
+                    end: i + 1,
+                    cand: None,
+                };
+                let alts = (0..lat.cands[i].len()).map(|k| Segment {
+                    start: i,
+                    end: lat.cands[i][k].end,
+                    cand: Some(k),
+                });
+                for seg in std::iter::once(keep).chain(alts) {
+                    self.prefetch((h.h2, h.h1), Self::segment_ids(lat, seg));
+                }
             }
             for &hi in &here {
                 let h = arena[hi as usize];
