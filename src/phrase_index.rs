@@ -11,7 +11,6 @@
 use fst::{IntoStreamer, Map, MapBuilder, Streamer};
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
-use std::hash::BuildHasher;
 
 const MAGIC: &[u8; 8] = b"UNSPNIX2";
 
@@ -54,10 +53,35 @@ fn remember<K: std::hash::Hash + Eq, V>(memo: &mut FxHashMap<K, V>, k: K, v: V) 
     memo.insert(k, v);
 }
 
-/// Per thread, per index (told apart by the address of its 'static bytes): (fst node, hash of
-/// a word) -> the word and the step it makes from that node (see `PhraseIndex::step`).
+/// Per thread, per index (told apart by the address of its 'static bytes): (fst node, word)
+/// -> the step the word makes from that node (see `PhraseIndex::step`).
 type Steps = Vec<(usize, StepMemo)>;
-type StepMemo = FxHashMap<(fst::raw::CompiledAddr, u64), (Box<str>, Option<Step>)>;
+type StepMemo = FxHashMap<StepKey, Option<Step>>;
+
+/// Longest word the step memo keeps (longer ones are spelled every time; hardly any word is).
+const STEP_WORD_MAX: usize = 22;
+
+/// An fst node and a word, the word held in the key itself: a probe compares the key in
+/// place instead of following a pointer to the word (a second scattered read per step).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct StepKey {
+    addr: fst::raw::CompiledAddr,
+    len: u8,
+    bytes: [u8; STEP_WORD_MAX],
+}
+
+impl StepKey {
+    fn new(addr: fst::raw::CompiledAddr, word: &str) -> Option<StepKey> {
+        let b = word.as_bytes();
+        let mut bytes = [0; STEP_WORD_MAX];
+        bytes.get_mut(..b.len())?.copy_from_slice(b);
+        Some(StepKey {
+            addr,
+            len: b.len() as u8,
+            bytes,
+        })
+    }
+}
 
 /// Where the fst stands after one more word of a phrase.
 #[derive(Debug, Clone, Copy)]
@@ -229,14 +253,16 @@ impl PhraseIndex {
         word: &str,
     ) -> Option<Step> {
         let (addr, out) = at;
-        let hash = rustc_hash::FxBuildHasher.hash_one(word);
-        let step = match steps.get(&(addr, hash)) {
-            Some((w, step)) if **w == *word => *step,
-            _ => {
-                let step = self.spell(addr, word);
-                remember(steps, (addr, hash), (word.into(), step));
-                step
-            }
+        let step = match StepKey::new(addr, word) {
+            Some(key) => match steps.get(&key) {
+                Some(step) => *step,
+                None => {
+                    let step = self.spell(addr, word);
+                    remember(steps, key, step);
+                    step
+                }
+            },
+            None => self.spell(addr, word),
         };
         step.map(|s| Step {
             out: out + s.out,
