@@ -160,6 +160,15 @@ pub fn candidates_from<'d>(
         true => words.iter().map(|w| word_options(w, dicts)).collect(),
         false => Vec::new(),
     };
+    // Every walk starts with one word: ask for all those first steps at once.
+    for (i, w) in words.iter().enumerate() {
+        if sources.thesaurus {
+            dicts.thesaurus.prefetch_first(&w.norm);
+        }
+        for o in options.get(i).into_iter().flatten() {
+            dicts.expressions.prefetch_first(o);
+        }
+    }
     let mut key = String::new();
     let mut window: Vec<&str> = Vec::with_capacity(max);
     for i in 0..words.len() {

@@ -75,7 +75,7 @@ impl<T: Copy> ModelCache<T> {
 
 /// Start loading the cache line holding `x` (a hint: no effect on what the program computes).
 #[inline]
-fn prefetch_read<T>(x: &T) {
+pub(crate) fn prefetch_read<T>(x: &T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch never faults and reads nothing the program sees; `x` is a valid
     // reference anyway.

@@ -11,6 +11,7 @@
 use fst::{IntoStreamer, Map, MapBuilder, Streamer};
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 
 const MAGIC: &[u8; 8] = b"UNSPNIX2";
 
@@ -33,11 +34,11 @@ fn follow<'f, 'b>(
 }
 
 /// The memo of the index `owner` among a thread's memos of one kind.
-fn memo_of<K, V>(memos: &mut Vec<(usize, FxHashMap<K, V>)>, owner: usize) -> &mut FxHashMap<K, V> {
+fn memo_of<M: Default>(memos: &mut Vec<(usize, M)>, owner: usize) -> &mut M {
     let k = match memos.iter().position(|(o, _)| *o == owner) {
         Some(k) => k,
         None => {
-            memos.push((owner, FxHashMap::default()));
+            memos.push((owner, M::default()));
             memos.len() - 1
         }
     };
@@ -56,14 +57,122 @@ fn remember<K: std::hash::Hash + Eq, V>(memo: &mut FxHashMap<K, V>, k: K, v: V) 
 /// Per thread, per index (told apart by the address of its 'static bytes): (fst node, word)
 /// -> the step the word makes from that node (see `PhraseIndex::step`).
 type Steps = Vec<(usize, StepMemo)>;
-type StepMemo = FxHashMap<StepKey, Option<Step>>;
+
+/// log2 of the slots of a step memo (64 bytes each: 4 MiB per thread and index).
+const STEP_MEMO_BITS: u32 = 16;
+/// Steps a memo keeps before starting afresh (at most 5/8 of the slots full keeps probes
+/// short).
+const STEP_MEMO_KEPT: usize = 5 << (STEP_MEMO_BITS - 3);
+
+/// A thread's memo of steps through one index: open addressing with linear probing, one
+/// cache line per slot, so that a probe usually costs one read, and a read the caller can
+/// ask for early (`PhraseIndex::prefetch_first`): every position of every sentence starts a
+/// walk, and waiting for these scattered reads one after the other was the largest single
+/// cost of a spun text.
+#[derive(Default)]
+struct StepMemo {
+    slots: Vec<StepSlot>,
+    used: usize,
+}
+
+/// A remembered step (`key.len` 0: an empty slot), packed into one cache line.
+#[derive(Clone, Copy, Default)]
+#[repr(align(64))]
+struct StepSlot {
+    key: StepKey,
+    addr: fst::raw::CompiledAddr,
+    out: u64,
+    value: u64,
+    /// `SOME`, `VALUE` and `LONGER` bits.
+    flags: u8,
+}
+
+const SOME: u8 = 1;
+const VALUE: u8 = 2;
+const LONGER: u8 = 4;
+
+impl StepSlot {
+    fn new(key: StepKey, step: Option<Step>) -> StepSlot {
+        let Some(s) = step else {
+            return StepSlot {
+                key,
+                ..StepSlot::default()
+            };
+        };
+        let flags = SOME | (VALUE * s.value.is_some() as u8) | (LONGER * s.longer as u8);
+        StepSlot {
+            key,
+            addr: s.addr,
+            out: s.out,
+            value: s.value.unwrap_or(0),
+            flags,
+        }
+    }
+
+    fn step(&self) -> Option<Step> {
+        (self.flags & SOME != 0).then_some(Step {
+            addr: self.addr,
+            out: self.out,
+            value: (self.flags & VALUE != 0).then_some(self.value),
+            longer: self.flags & LONGER != 0,
+        })
+    }
+}
+
+const _: () = assert!(std::mem::size_of::<StepSlot>() == 64);
+
+impl StepMemo {
+    fn home(&self, key: &StepKey) -> usize {
+        let hash = rustc_hash::FxBuildHasher.hash_one(key);
+        (hash >> (64 - STEP_MEMO_BITS)) as usize
+    }
+
+    /// The slot holding `key`, or the empty slot where it belongs.
+    fn find(&mut self, key: &StepKey) -> &mut StepSlot {
+        if self.slots.is_empty() {
+            self.slots = vec![StepSlot::default(); 1 << STEP_MEMO_BITS];
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        while self.slots[i].key.len != 0 && self.slots[i].key != *key {
+            i = (i + 1) & mask;
+        }
+        &mut self.slots[i]
+    }
+
+    /// The step remembered for `key`, or `spell`'s answer, remembered.
+    fn get_or_insert(
+        &mut self,
+        key: StepKey,
+        spell: impl FnOnce() -> Option<Step>,
+    ) -> Option<Step> {
+        let slot = self.find(&key);
+        if slot.key.len != 0 {
+            return slot.step();
+        }
+        let step = spell();
+        if self.used >= STEP_MEMO_KEPT {
+            self.slots.fill(StepSlot::default());
+            self.used = 0;
+        }
+        self.used += 1;
+        *self.find(&key) = StepSlot::new(key, step);
+        step
+    }
+
+    fn prefetch(&self, key: &StepKey) {
+        if let Some(slot) = self.slots.get(self.home(key)) {
+            crate::lm::prefetch_read(slot);
+        }
+    }
+}
 
 /// Longest word the step memo keeps (longer ones are spelled every time; hardly any word is).
 const STEP_WORD_MAX: usize = 22;
 
 /// An fst node and a word, the word held in the key itself: a probe compares the key in
-/// place instead of following a pointer to the word (a second scattered read per step).
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+/// place instead of following a pointer to the word.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 struct StepKey {
     addr: fst::raw::CompiledAddr,
     len: u8,
@@ -73,6 +182,9 @@ struct StepKey {
 impl StepKey {
     fn new(addr: fst::raw::CompiledAddr, word: &str) -> Option<StepKey> {
         let b = word.as_bytes();
+        if b.is_empty() {
+            return None;
+        }
         let mut bytes = [0; STEP_WORD_MAX];
         bytes.get_mut(..b.len())?.copy_from_slice(b);
         Some(StepKey {
@@ -84,7 +196,7 @@ impl StepKey {
 }
 
 /// Where the fst stands after one more word of a phrase.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 struct Step {
     addr: fst::raw::CompiledAddr,
     /// Output of the word's transitions.
@@ -237,6 +349,14 @@ impl PhraseIndex {
         }
     }
 
+    /// Start loading what a walk starting with `word` reads first (see `StepMemo`).
+    pub fn prefetch_first(&self, word: &str) {
+        let root = self.map.as_fst().root().addr();
+        if let Some(key) = StepKey::new(root, word) {
+            self.with_steps(|steps| steps.prefetch(&key));
+        }
+    }
+
     /// Run `f` with this thread's memo of steps through this index.
     fn with_steps<R>(&self, f: impl FnOnce(&mut StepMemo) -> R) -> R {
         STEPS.with(|cell| f(memo_of(&mut cell.borrow_mut(), self.owner())))
@@ -254,14 +374,7 @@ impl PhraseIndex {
     ) -> Option<Step> {
         let (addr, out) = at;
         let step = match StepKey::new(addr, word) {
-            Some(key) => match steps.get(&key) {
-                Some(step) => *step,
-                None => {
-                    let step = self.spell(addr, word);
-                    remember(steps, key, step);
-                    step
-                }
-            },
+            Some(key) => steps.get_or_insert(key, || self.spell(addr, word)),
             None => self.spell(addr, word),
         };
         step.map(|s| Step {
@@ -436,6 +549,23 @@ pub fn build_weighted(entries: &BTreeMap<String, Vec<(String, u32)>>) -> Vec<u8>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn step_memo_starts_afresh_when_full_and_keeps_answering() {
+        let mut m = BTreeMap::new();
+        m.insert("fact social".to_string(), vec!["Truth Social".to_string()]);
+        let blob: &'static [u8] = Box::leak(build(&m).into_boxed_slice());
+        let ix = PhraseIndex::from_bytes(blob).unwrap();
+        let expected = ix.walk(&["fact", "social"]);
+        assert_eq!(expected.len(), 1);
+        // More distinct words than the memo keeps, twice over, and words too long for it.
+        for i in 0..2 * STEP_MEMO_KEPT {
+            assert!(ix.walk(&[&format!("w{i}"), "social"]).is_empty());
+        }
+        assert!(ix.walk(&["a-word-longer-than-the-memo-keeps"]).is_empty());
+        assert_eq!(ix.walk(&["fact", "social"]), expected);
+        ix.with_steps(|steps| assert!(steps.used <= STEP_MEMO_KEPT));
+    }
 
     #[test]
     fn round_trip() {
