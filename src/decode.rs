@@ -238,6 +238,11 @@ impl<'a> Scorer<'a> {
                 .collect();
             if prune && scored.len() > t.max_candidates {
                 let left = self.left_state(words, i);
+                for x in &scored {
+                    let right = (x.2.end + 2).min(words.len());
+                    let after = words[x.2.end..right].iter().map(|w| w.id);
+                    self.prefetch(left, x.2.ids.iter().copied().chain(after));
+                }
                 let mut observed: Vec<(usize, f32)> = Vec::new();
                 for x in scored.iter_mut() {
                     let end = x.2.end;
@@ -413,6 +418,17 @@ impl<'a> Scorer<'a> {
         }
         out.push(st);
         out
+    }
+
+    /// Prefetch what `score_from(lat, path, k, state)` reads.
+    pub fn prefetch_from(&self, lat: &Lattice, path: &[Segment], k: usize, state: State) {
+        let mut after = 0;
+        let ws = path[k..].iter().take_while(|seg| {
+            let more = after < 2;
+            after += seg.end - seg.start;
+            more
+        });
+        self.prefetch(state, ws.flat_map(|&seg| Self::segment_ids(lat, seg)));
     }
 
     /// Score of `path` from segment `k` on, as far as segment `k`'s reading can matter

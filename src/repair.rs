@@ -301,13 +301,22 @@ impl<'d> Repairer<'d> {
         // Every reading of the same span: keep, or any candidate covering it exactly; each
         // scored as far as it can change the path's score.
         let mut alt = path.to_vec();
+        let choices: Vec<Option<usize>> = std::iter::once(None)
+            .chain(
+                (0..lat.cands[seg.start].len())
+                    .filter(|&j| lat.cands[seg.start][j].end == seg.end)
+                    .map(Some),
+            )
+            .collect();
+        for &choice in &choices {
+            alt[k] = Segment {
+                cand: choice,
+                ..seg
+            };
+            scorer.prefetch_from(lat, &alt, k, states[k]);
+        }
         let mut options: Vec<(Option<usize>, f32)> = Vec::new();
-        let keep = Segment { cand: None, ..seg };
-        for choice in std::iter::once(keep.cand).chain(
-            (0..lat.cands[seg.start].len())
-                .filter(|&j| lat.cands[seg.start][j].end == seg.end)
-                .map(Some),
-        ) {
+        for &choice in &choices {
             alt[k] = Segment {
                 cand: choice,
                 ..seg
