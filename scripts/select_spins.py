@@ -3,10 +3,12 @@
 
 Adds the hand-written rows of dictionaries/spins-curated.tsv. Keeps every proposed row except swaps between two
 function words of dictionaries/function-words.txt (editorial noise of the alignment, e.g. "on"/"at"), rows whose
-spun side is a number, and rows listed in dictionaries/spins-rejected.tsv.
+spun side is a number, pieces of a contraction's expansion ("aren't" -> "are"), and rows listed in
+dictionaries/spins-rejected.tsv.
 Usage: unspin dict learn --pairs DIR [--pairs DIR2] | scripts/select_spins.py > dictionaries/spins.tsv
+       scripts/select_spins.py < dictionaries/spins.tsv > new.tsv   (select a table again after a rule changed)
 """
-import sys, os
+import os, re, sys
 
 here = os.path.dirname(os.path.abspath(__file__))
 FUNCTION = set()
@@ -22,12 +24,33 @@ if os.path.exists(rej_path):
         f = line.rstrip("\n").split("\t")
         rejected.add((f[0], f[1]))
 
+
+
+def contraction_fragment(a, b):
+    """Whether `a` is a contraction and `b` a single other word: a piece of the contraction's
+    expansion the aligner split off ("aren't" -> "are" or "not", "it's" -> "it", "we've" ->
+    "we"), which as a repair changes the meaning ("aren't" -> "are"). Whole-word equivalents
+    stand ("can't" -> "cannot")."""
+    a = a.replace("’", "'")
+    b = b.replace("’", "'")
+    if " " in b or "'" in b or not re.fullmatch(r"[a-z]+'[a-z]+", a):
+        return False
+    if a.endswith("'s") and not b.endswith("s"):
+        # "it's" -> "it" is a fragment; "company's" -> "firm" is a possessive dropped, also
+        # not a substitution a repair can make whole.
+        return True
+    return (a, b) != ("can't", "cannot")
+
+
 rows = []
 for line in sys.stdin:
     if line.startswith("#") or not line.strip():
         continue
-    spun, orig, count, docs, kept, example, linked = line.rstrip("\n").split("\t")
+    # Learned rows carry a seventh field; a selected table (6 fields) can be selected again.
+    spun, orig, count, docs, kept, example = line.rstrip("\n").split("\t")[:6]
     if (spun, orig) in rejected:
+        continue
+    if contraction_fragment(spun, orig) or contraction_fragment(orig, spun):
         continue
     if spun in FUNCTION and orig in FUNCTION:
         continue
