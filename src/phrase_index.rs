@@ -334,6 +334,9 @@ impl PhraseIndex {
         let Some(words) = options.get(picks.len()) else {
             return;
         };
+        // Every option's step first, asking for the steps after them as they come, then the
+        // readings that go on: the memo's scattered reads overlap instead of queueing.
+        let mut longer: Vec<(usize, Step)> = Vec::new();
         for (p, w) in words.iter().enumerate() {
             let Some(step) = self.step(steps, at, w) else {
                 continue;
@@ -342,9 +345,19 @@ impl PhraseIndex {
             if let Some(v) = step.value {
                 found.push((picks.clone(), v));
             }
+            picks.pop();
             if step.longer {
-                self.descend(steps, (step.addr, step.out), options, picks, found);
+                for next in options.get(picks.len() + 1).into_iter().flatten() {
+                    if let Some(key) = StepKey::new(step.addr, next) {
+                        steps.prefetch(&key);
+                    }
+                }
+                longer.push((p, step));
             }
+        }
+        for (p, step) in longer {
+            picks.push(p);
+            self.descend(steps, (step.addr, step.out), options, picks, found);
             picks.pop();
         }
     }
