@@ -440,6 +440,24 @@ fn fix_write_in_place_with_backup_keeps_permissions() {
 }
 
 #[test]
+fn a_file_reached_twice_is_read_once() {
+    let d = tree("twice");
+    put(&d, "in/a.txt", SPUN);
+    put(&d, "in/sub/b.txt", SPUN);
+    let out = run(
+        &d,
+        &["check", "--format", "brief", "in", "in/sub", "in/a.txt"],
+        b"",
+    );
+    expect(
+        &out,
+        2,
+        &["in/a.txt:", "in/sub/b.txt:"],
+        &["unspin: 2 files"],
+    );
+}
+
+#[test]
 fn fix_out_dir_mirrors_the_tree_and_resumes() {
     let d = tree("outdir");
     put(&d, "in/a.txt", SPUN);
@@ -563,8 +581,13 @@ fn config_is_found_walking_up_and_unknown_keys_are_named() {
         .find(|v| v["type"] == "document")
         .and_then(|v| v["spin_score"].as_f64())
         .unwrap();
-    assert!(score > 0.5 && score < 0.9999, "spin score {score}");
-    put(&d, "ms/unspin.toml", "min_spin_score = 0.9999\n");
+    assert!(score > 0.5 && score < 1.0, "spin score {score}");
+    // A threshold between the score and 1 (the score moves as the tables grow).
+    put(
+        &d,
+        "ms/unspin.toml",
+        &format!("min_spin_score = {}\n", (score + 1.0) / 2.0),
+    );
     expect(
         &run(&d, &["check", "-q", "ms/a.txt"], b""),
         0,

@@ -206,7 +206,7 @@ pub(crate) fn run(collected: Collected, batch: &BatchOpts, job: &impl Job) -> Re
                 unreachable!()
             };
             let result = job.run(input, &ctx, &mut out);
-            let result = settled(result, &input.name, &mut job.settle());
+            let result = settled(result, &input.name(), &mut job.settle());
             ctx.file_done(0);
             finish(
                 job,
@@ -249,7 +249,7 @@ pub(crate) fn run(collected: Collected, batch: &BatchOpts, job: &impl Job) -> Re
         let mut unsettled = job.settle();
         for (item, (buf, result)) in group.iter().zip(results) {
             let result = match item {
-                Item::Input(i) => settled(result, &i.name, &mut unsettled),
+                Item::Input(i) => settled(result, &i.name(), &mut unsettled),
                 Item::Missing { .. } => result,
             };
             out.write_all(&buf)?;
@@ -296,8 +296,8 @@ fn finish(
     quiet: bool,
 ) -> Result<()> {
     let (name, result) = match item {
-        Item::Input(i) => (&i.name, result),
-        Item::Missing { name, error } => (name, Err(anyhow::anyhow!("{error:#}"))),
+        Item::Input(i) => (i.name(), result),
+        Item::Missing { name, error } => (name.into(), Err(anyhow::anyhow!("{error:#}"))),
     };
     match result {
         Ok(stats) => summary.add(&stats),
@@ -313,7 +313,7 @@ fn finish(
             summary.files += 1;
             summary.errors += 1;
             ctx.progress.suspend(|| eprintln!("unspin: error: {e:#}"));
-            job.failed(name, &e, out)?;
+            job.failed(&name, &e, out)?;
         }
     }
     Ok(())

@@ -34,14 +34,17 @@ impl Job for Check {
         let stats = repair_parts(input, ctx, |part| self.part(input, part, out))?;
         match self.format {
             Format::Json => {
-                let j = json!({"type": "document", "path": input.name, "words": stats.words,
+                let j = json!({"type": "document", "path": input.name(), "words": stats.words,
                     "repairs": stats.repairs, "spin_score": stats.spin_score});
                 writeln!(out, "{j}")?;
             }
             Format::Long => writeln!(
                 out,
                 "{}: {} repairs in {} words, spin score {:.2}",
-                input.name, stats.repairs, stats.words, stats.spin_score
+                input.name(),
+                stats.repairs,
+                stats.words,
+                stats.spin_score
             )?,
             Format::Brief => {}
         }
@@ -63,7 +66,7 @@ impl Check {
             return Ok(());
         }
         let lines = Lines::new(part.text);
-        let name = &input.name;
+        let name = &input.name();
         for r in &part.report.repairs {
             let (i, col, line_text) = lines.locate(r.start, part.bom);
             let line = part.line + i + 1;

@@ -113,7 +113,7 @@ impl Job for Diff<'_> {
         if input.is_stdin() || input.size > large() {
             ctx.progress.inc(text.len() as u64);
         }
-        let shown = render(&input.name, &text, &report, self.view, self.paint);
+        let shown = render(&input.name(), &text, &report, self.view, self.paint);
         if !shown.is_empty() {
             out.write_all(shown.as_bytes())?;
             if self.view.style != Style::Unified {

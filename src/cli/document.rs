@@ -209,20 +209,20 @@ fn open_error(input: &Input, e: std::io::Error) -> anyhow::Error {
         Some(p) => super::input::what_to_do(p, e.kind()),
         None => "check what feeds standard input",
     };
-    anyhow::Error::new(e).context(format!("cannot read {}; {what}", input.name))
+    anyhow::Error::new(e).context(format!("cannot read {}; {what}", input.name()))
 }
 
 fn binary(input: &Input) -> anyhow::Error {
     let m = format!(
         "{}: looks binary (contains NUL bytes); unspin reads text only (UTF-16 text: convert it to UTF-8 first)",
-        input.name
+        input.name()
     );
     if input.explicit {
         anyhow::anyhow!(m)
     } else {
         Skipped(format!(
             "skipped {} (binary: contains NUL bytes)",
-            input.name
+            input.name()
         ))
         .into()
     }
@@ -231,7 +231,7 @@ fn binary(input: &Input) -> anyhow::Error {
 fn not_utf8(input: &Input, at: usize) -> anyhow::Error {
     anyhow::anyhow!(
         "{}: not valid UTF-8 (first bad byte at offset {at}); convert it to UTF-8 first (e.g. `iconv -f windows-1252 -t utf-8`) or pass --encoding lossy",
-        input.name
+        input.name()
     )
 }
 

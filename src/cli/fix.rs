@@ -70,20 +70,20 @@ fn refuse_stdin_and_clashes(items: &mut [Item], fix: &FixOpts) -> Result<()> {
             );
         }
         let dest = match &fix.out_dir {
-            Some(dir) => dir.join(&input.rel),
+            Some(dir) => dir.join(&input.rel()),
             None => input.path.clone().expect("a file"),
         };
         let clash = if let Some(first) = dests.get(&dest) {
             Some(format!(
                 "{}: its copy {} would overwrite the one from {first}; run the two in separate runs",
-                input.name,
+                input.name(),
                 dest.display()
             ))
         } else if fix.out_dir.is_some() && same_file(&dest, input.path.as_deref().expect("a file"))
         {
             Some(format!(
                 "{}: its copy would overwrite the file itself; choose another --out-dir or use --write",
-                input.name
+                input.name()
             ))
         } else {
             None
@@ -91,12 +91,12 @@ fn refuse_stdin_and_clashes(items: &mut [Item], fix: &FixOpts) -> Result<()> {
         match clash {
             Some(m) => {
                 *item = Item::Missing {
-                    name: input.name.clone(),
+                    name: input.name().into_owned(),
                     error: anyhow::anyhow!(m),
                 }
             }
             None => {
-                dests.insert(dest, input.name.clone());
+                dests.insert(dest, input.name().into_owned());
             }
         }
     }
@@ -125,7 +125,7 @@ impl Job for Fix<'_> {
         };
         match &self.opts.out_dir {
             Some(dir) => {
-                let dest = dir.join(&input.rel);
+                let dest = dir.join(&input.rel());
                 if self.opts.resume && up_to_date(path, &dest) {
                     return Ok(DocStats {
                         resumed: true,
@@ -195,7 +195,7 @@ impl Fix<'_> {
             .stage()
             .with_context(|| format!("cannot write {}", dest.display()))?;
         let mut list = self.staged.lock().expect("not poisoned");
-        list.push((input.name.clone(), staged));
+        list.push((input.name().into_owned(), staged));
         Ok(())
     }
 

@@ -150,13 +150,11 @@ fn load_config(path: &Path) -> Result<Config> {
 
 /// One input: a file or standard input, with the settings it is repaired with.
 pub(crate) struct Input {
-    /// How messages and output name it: the path as given or found, or '-'.
-    pub(crate) name: String,
     /// None: standard input.
     pub(crate) path: Option<PathBuf>,
-    /// Where it goes under `fix --out-dir`: its path below the folder argument it was found
-    /// in, or its file name.
-    pub(crate) rel: PathBuf,
+    /// How many leading components of `path` its place under `fix --out-dir` leaves out
+    /// (see `rel`).
+    rel_skip: usize,
     /// Size in bytes when known (0 for standard input).
     pub(crate) size: u64,
     /// Named by the user (an argument or a `--file-list` line) rather than found in a folder:
@@ -169,17 +167,50 @@ impl Input {
     /// Standard input, repaired with `setup` (that of the current folder).
     pub(crate) fn stdin(setup: Arc<Setup>) -> Input {
         Input {
-            name: "-".into(),
             path: None,
-            rel: "stdin".into(),
+            rel_skip: 0,
             size: 0,
             explicit: true,
             setup,
         }
     }
 
+    /// A file whose place under `fix --out-dir` is its path below `root` (a folder
+    /// argument it was found in), or its file name when `root` is None.
+    fn file(path: PathBuf, root: Option<&Path>, size: u64, setup: Arc<Setup>) -> Input {
+        let rel_skip = match root {
+            Some(root) => root.components().count(),
+            None => path.components().count().saturating_sub(1),
+        };
+        Input {
+            path: Some(path),
+            rel_skip,
+            size,
+            explicit: root.is_none(),
+            setup,
+        }
+    }
+
     pub(crate) fn is_stdin(&self) -> bool {
         self.path.is_none()
+    }
+
+    /// How messages and output name it: the path as given or found, or '-'. Derived rather
+    /// than kept, as is `rel`: a run over millions of files holds one path per file.
+    pub(crate) fn name(&self) -> std::borrow::Cow<'_, str> {
+        match &self.path {
+            Some(p) => p.to_string_lossy(),
+            None => "-".into(),
+        }
+    }
+
+    /// Where it goes under `fix --out-dir`: its path below the folder argument it was found
+    /// in, or its file name.
+    pub(crate) fn rel(&self) -> PathBuf {
+        match &self.path {
+            Some(p) => p.components().skip(self.rel_skip).collect(),
+            None => "stdin".into(),
+        }
     }
 }
 
@@ -263,17 +294,10 @@ pub(crate) fn collect(
                 &mut c,
                 &mut seen,
             )?;
-        } else if seen.insert(path.clone()) {
+        } else if seen.insert(seen_key(&path)) {
             let setup = configs.for_dir(parent(&path))?;
-            let rel = path.file_name().map(PathBuf::from).unwrap_or_default();
-            c.items.push(Item::Input(Input {
-                name,
-                path: Some(path),
-                rel,
-                size: meta.len(),
-                explicit: true,
-                setup,
-            }));
+            c.items
+                .push(Item::Input(Input::file(path, None, meta.len(), setup)));
         }
     }
     Ok(c)
@@ -286,6 +310,19 @@ pub(crate) fn what_to_do(path: &Path, kind: std::io::ErrorKind) -> &'static str 
         _ if !path.exists() => "check the path",
         _ => "check that it is a readable file",
     }
+}
+
+/// What tells a file reached twice (named twice, or inside two folder arguments) from
+/// another: a 128-bit hash of its path, a sixth of the memory of the path itself per file.
+fn seen_key(path: &Path) -> u128 {
+    use std::hash::{Hash, Hasher};
+    let half = |salt: u8| {
+        let mut h = std::hash::DefaultHasher::new();
+        h.write_u8(salt);
+        path.hash(&mut h);
+        h.finish() as u128
+    };
+    (half(0) << 64) | half(1)
 }
 
 fn parent(path: &Path) -> &Path {
@@ -390,7 +427,7 @@ fn walk(
     skip_dir: Option<&Path>,
     configs: &mut Configs,
     c: &mut Collected,
-    seen: &mut HashSet<PathBuf>,
+    seen: &mut HashSet<u128>,
 ) -> Result<()> {
     // By file name: the entries sorted are those of one folder, so their paths differ only
     // after the folder's, and comparing whole paths is that order without parsing each name
@@ -448,7 +485,7 @@ fn walk(
             }
             continue;
         }
-        if !filter.included(rel) || !seen.insert(path.to_path_buf()) {
+        if !filter.included(rel) || !seen.insert(seen_key(path)) {
             continue;
         }
         let size = match std::fs::metadata(path) {
@@ -466,14 +503,12 @@ fn walk(
             }
         };
         let setup = configs.for_dir(parent(path))?;
-        c.items.push(Item::Input(Input {
-            name: path.display().to_string(),
-            path: Some(path.to_path_buf()),
-            rel: rel.to_path_buf(),
+        c.items.push(Item::Input(Input::file(
+            path.to_path_buf(),
+            Some(root),
             size,
-            explicit: false,
             setup,
-        }));
+        )));
     }
     Ok(())
 }

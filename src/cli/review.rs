@@ -848,7 +848,11 @@ pub(crate) fn review(paths: &[PathBuf], opts: &RepairOpts) -> Result<ExitCode> {
         match analyse_whole(&input, Encoding::Utf8) {
             Ok((text, report)) => {
                 if !report.repairs.is_empty() {
-                    files.push(FileReview::new(input.name.clone(), text, report.repairs));
+                    files.push(FileReview::new(
+                        input.name().into_owned(),
+                        text,
+                        report.repairs,
+                    ));
                     file_paths.push(input.path.clone().expect("not stdin"));
                 }
             }
