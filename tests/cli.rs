@@ -586,7 +586,7 @@ fn config_is_found_walking_up_and_unknown_keys_are_named() {
     put(
         &d,
         "ms/unspin.toml",
-        &format!("min_spin_score = {}\n", (score + 1.0) / 2.0),
+        format!("min_spin_score = {}\n", (score + 1.0) / 2.0),
     );
     expect(
         &run(&d, &["check", "-q", "ms/a.txt"], b""),

@@ -70,7 +70,7 @@ fn refuse_stdin_and_clashes(items: &mut [Item], fix: &FixOpts) -> Result<()> {
             );
         }
         let dest = match &fix.out_dir {
-            Some(dir) => dir.join(&input.rel()),
+            Some(dir) => dir.join(input.rel()),
             None => input.path.clone().expect("a file"),
         };
         let clash = if let Some(first) = dests.get(&dest) {
@@ -125,7 +125,7 @@ impl Job for Fix<'_> {
         };
         match &self.opts.out_dir {
             Some(dir) => {
-                let dest = dir.join(&input.rel());
+                let dest = dir.join(input.rel());
                 if self.opts.resume && up_to_date(path, &dest) {
                     return Ok(DocStats {
                         resumed: true,
