@@ -5,7 +5,7 @@
 
 use super::batch::{self, Ctx, Job};
 use super::document::{large, repair_parts, DocStats};
-use super::input::{collect, BatchOpts, Input, Item};
+use super::input::{collect, path_key, BatchOpts, Input, Item};
 use crate::RepairOpts;
 use anyhow::{bail, Context, Result};
 use std::collections::HashMap;
@@ -60,27 +60,36 @@ pub(crate) fn fix(batch: &BatchOpts, fix: &FixOpts, opts: &RepairOpts) -> Result
 
 /// Standard input cannot be written back; two inputs must not write the same copy.
 fn refuse_stdin_and_clashes(items: &mut [Item], fix: &FixOpts) -> Result<()> {
-    let mut dests: HashMap<PathBuf, String> = HashMap::new();
-    for item in items.iter_mut() {
-        let Item::Input(input) = item else { continue };
+    // Each copy written so far, by the hash of its path (see `path_key`): the index of the
+    // input writing it.
+    let mut dests: HashMap<u128, usize> = HashMap::new();
+    for i in 0..items.len() {
+        let Item::Input(input) = &items[i] else {
+            continue;
+        };
         if input.is_stdin() {
             bail!(
                 "{} needs files: standard input has nowhere to be written; drop '-' or run `unspin fix` without it to print the text",
                 if fix.write { "--write" } else { "--out-dir" }
             );
         }
+        let path = input.path.as_deref().expect("a file");
         let dest = match &fix.out_dir {
             Some(dir) => dir.join(input.rel()),
-            None => input.path.clone().expect("a file"),
+            None => path.to_path_buf(),
         };
-        let clash = if let Some(first) = dests.get(&dest) {
+        let key = path_key(&dest);
+        let clash = if let Some(&first) = dests.get(&key) {
+            let Item::Input(first) = &items[first] else {
+                unreachable!("only inputs are recorded")
+            };
             Some(format!(
-                "{}: its copy {} would overwrite the one from {first}; run the two in separate runs",
+                "{}: its copy {} would overwrite the one from {}; run the two in separate runs",
                 input.name(),
-                dest.display()
+                dest.display(),
+                first.name()
             ))
-        } else if fix.out_dir.is_some() && same_file(&dest, input.path.as_deref().expect("a file"))
-        {
+        } else if fix.out_dir.is_some() && same_file(&dest, path) {
             Some(format!(
                 "{}: its copy would overwrite the file itself; choose another --out-dir or use --write",
                 input.name()
@@ -90,13 +99,14 @@ fn refuse_stdin_and_clashes(items: &mut [Item], fix: &FixOpts) -> Result<()> {
         };
         match clash {
             Some(m) => {
-                *item = Item::Missing {
-                    name: input.name().into_owned(),
+                let name = input.name().into_owned();
+                items[i] = Item::Missing {
+                    name,
                     error: anyhow::anyhow!(m),
                 }
             }
             None => {
-                dests.insert(dest, input.name().into_owned());
+                dests.insert(key, i);
             }
         }
     }

@@ -294,7 +294,7 @@ pub(crate) fn collect(
                 &mut c,
                 &mut seen,
             )?;
-        } else if seen.insert(seen_key(&path)) {
+        } else if seen.insert(path_key(&path)) {
             let setup = configs.for_dir(parent(&path))?;
             c.items
                 .push(Item::Input(Input::file(path, None, meta.len(), setup)));
@@ -312,9 +312,10 @@ pub(crate) fn what_to_do(path: &Path, kind: std::io::ErrorKind) -> &'static str 
     }
 }
 
-/// What tells a file reached twice (named twice, or inside two folder arguments) from
-/// another: a 128-bit hash of its path, a sixth of the memory of the path itself per file.
-fn seen_key(path: &Path) -> u128 {
+/// What tells a path met twice (a file named twice or inside two folder arguments, a copy
+/// two inputs would write) from another: a 128-bit hash of it, a fraction of the memory of
+/// the path itself per file.
+pub(crate) fn path_key(path: &Path) -> u128 {
     use std::hash::{Hash, Hasher};
     let half = |salt: u8| {
         let mut h = std::hash::DefaultHasher::new();
@@ -485,7 +486,7 @@ fn walk(
             }
             continue;
         }
-        if !filter.included(rel) || !seen.insert(seen_key(path)) {
+        if !filter.included(rel) || !seen.insert(path_key(path)) {
             continue;
         }
         let size = match std::fs::metadata(path) {
