@@ -4,7 +4,7 @@
 //! module says how to do it for a hundred thousand.
 
 use super::document::{large, DocStats, Interrupted, Skipped};
-use super::input::{BatchOpts, Collected, Encoding, Input, Item};
+use super::input::{BatchOpts, Encoding, Input, Inputs, Item};
 use super::is_broken_pipe;
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -57,6 +57,11 @@ pub(crate) trait Job: Sync {
     /// Report a failed input on standard output too (the runner already told stderr).
     fn failed(&self, _name: &str, _error: &anyhow::Error, _out: &mut dyn Write) -> Result<()> {
         Ok(())
+    }
+    /// Look at each input before it is run, in order (`fix`: two inputs must not write the
+    /// same copy); what it returns is run.
+    fn admit(&self, item: Item) -> Item {
+        item
     }
     /// Make final what the inputs run since the last call wrote (`fix`: one sync for all its
     /// files, then their renames), before their outcomes are reported. Returns the inputs
@@ -163,46 +168,67 @@ fn alone(item: &Item) -> bool {
     matches!(item, Item::Input(i) if i.is_stdin() || i.size > GROUPED_MAX)
 }
 
-/// Run `job` over the collected inputs: files in parallel groups whose outputs are printed
-/// in order, very large files and standard input one at a time, streamed part by part.
-pub(crate) fn run(collected: Collected, batch: &BatchOpts, job: &impl Job) -> Result<Summary> {
+/// Run `job` over the inputs as they are found: files in parallel groups whose outputs are
+/// printed in order, very large files and standard input one at a time, streamed part by
+/// part. When a progress bar shows, a first pass counts the inputs.
+pub(crate) fn run(mut found: Inputs, batch: &BatchOpts, job: &impl Job) -> Result<Summary> {
     let started = Instant::now();
     let jobs = start_pool(batch.jobs);
-    let Collected {
-        items,
-        notes,
-        skipped,
-    } = collected;
-    let progress = progress_bar(&items, batch.quiet);
-    if !batch.quiet {
-        for n in &notes {
-            progress.suspend(|| eprintln!("unspin: note: {n}"));
-        }
-        if items.is_empty() {
-            eprintln!("unspin: note: no files to read; check the paths, --glob and --exclude");
-        }
-    }
+    let (progress, files) = progress_bar(&found, batch.quiet)?;
     let ctx = Ctx {
         encoding: batch.encoding,
         jobs,
         progress,
-        files: items.len(),
+        files,
         done: AtomicUsize::new(0),
     };
-    let mut summary = Summary {
-        skipped,
-        ..Summary::default()
-    };
+    let mut summary = Summary::default();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut rest = &items[..];
-    while !rest.is_empty() {
+    // Inputs met so far (read or missing), and the next one when already taken.
+    let mut met = 0;
+    let mut next: Option<Item> = None;
+    loop {
         if ctx.stopped() {
             summary.interrupted = true;
             break;
         }
-        if alone(&rest[0]) {
-            let Item::Input(input) = &rest[0] else {
+        let mut group: Vec<Item> = Vec::new();
+        let mut bytes = 0;
+        while group.len() < GROUP_FILES && bytes < GROUP_BYTES {
+            let item = match next.take() {
+                Some(item) => item,
+                None => match found.next() {
+                    Some(item) => item?,
+                    None => break,
+                },
+            };
+            met += 1;
+            let item = job.admit(item);
+            if alone(&item) && !group.is_empty() {
+                next = Some(item);
+                met -= 1;
+                break;
+            }
+            let stop = alone(&item);
+            if let Item::Input(i) = &item {
+                bytes += i.size;
+            }
+            group.push(item);
+            if stop {
+                break;
+            }
+        }
+        if !batch.quiet {
+            for n in found.notes.drain(..) {
+                ctx.progress.suspend(|| eprintln!("unspin: note: {n}"));
+            }
+        }
+        if group.is_empty() {
+            break;
+        }
+        if alone(&group[0]) {
+            let Item::Input(input) = &group[0] else {
                 unreachable!()
             };
             let result = job.run(input, &ctx, &mut out);
@@ -212,23 +238,13 @@ pub(crate) fn run(collected: Collected, batch: &BatchOpts, job: &impl Job) -> Re
                 job,
                 &ctx,
                 &mut summary,
-                &rest[0],
+                &group[0],
                 result,
                 &mut out,
                 batch.quiet,
             )?;
-            rest = &rest[1..];
             continue;
         }
-        let (mut n, mut bytes) = (0, 0);
-        while n < rest.len() && n < GROUP_FILES && bytes < GROUP_BYTES && !alone(&rest[n]) {
-            match &rest[n] {
-                Item::Input(i) => bytes += i.size,
-                Item::Missing { .. } => {}
-            }
-            n += 1;
-        }
-        let (group, tail) = rest.split_at(n);
         let results: Vec<(Vec<u8>, Result<DocStats>)> = group
             .par_iter()
             .map(|item| {
@@ -256,9 +272,12 @@ pub(crate) fn run(collected: Collected, batch: &BatchOpts, job: &impl Job) -> Re
             finish(job, &ctx, &mut summary, item, result, &mut out, batch.quiet)?;
         }
         out.flush()?;
-        rest = tail;
     }
     out.flush()?;
+    summary.skipped += found.skipped;
+    if met == 0 && !batch.quiet && !summary.interrupted {
+        eprintln!("unspin: note: no files to read; check the paths, --glob and --exclude");
+    }
     ctx.progress.finish_and_clear();
     summary.interrupted |= ctx.stopped();
     summary.elapsed = started.elapsed();
@@ -267,7 +286,7 @@ pub(crate) fn run(collected: Collected, batch: &BatchOpts, job: &impl Job) -> Re
             "unspin: interrupted after {} files; the files written are complete: run the same command again to finish",
             summary.files
         );
-    } else if !batch.quiet && items.len() > 1 {
+    } else if !batch.quiet && met > 1 {
         summary.print();
     }
     Ok(summary)
@@ -321,16 +340,20 @@ fn finish(
 
 /// A bar on stderr for runs worth one: on a terminal, not `--quiet`, more than one input or
 /// a large one.
-fn progress_bar(items: &[Item], quiet: bool) -> ProgressBar {
-    let total: u64 = items
-        .iter()
-        .map(|i| match i {
-            Item::Input(i) => i.size,
-            Item::Missing { .. } => 0,
-        })
-        .sum();
-    if quiet || !std::io::stderr().is_terminal() || (items.len() < 2 && total < large()) {
-        return ProgressBar::hidden();
+fn progress_bar(inputs: &Inputs, quiet: bool) -> Result<(ProgressBar, usize)> {
+    if quiet || !std::io::stderr().is_terminal() {
+        return Ok((ProgressBar::hidden(), 0));
+    }
+    // A first walk that only counts (it holds nothing per file).
+    let (mut files, mut total) = (0, 0);
+    for item in inputs.again() {
+        files += 1;
+        if let Item::Input(i) = item? {
+            total += i.size;
+        }
+    }
+    if files < 2 && total < large() {
+        return Ok((ProgressBar::hidden(), files));
     }
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     bar.set_style(
@@ -339,6 +362,6 @@ fn progress_bar(items: &[Item], quiet: bool) -> ProgressBar {
         )
         .expect("valid template"),
     );
-    bar.set_message(format!("0/{} files", items.len()));
-    bar
+    bar.set_message(format!("0/{files} files"));
+    Ok((bar, files))
 }

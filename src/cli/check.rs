@@ -13,8 +13,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 pub(crate) fn check(batch: &BatchOpts, format: Format, opts: &RepairOpts) -> Result<ExitCode> {
-    let collected = collect(batch, opts, None)?;
-    let s = batch::run(collected, batch, &Check { format })?;
+    let s = batch::run(collect(batch, opts, None)?, batch, &Check { format })?;
     if format == Format::Json {
         let j =
             json!({"type": "summary", "files": s.files, "repairs": s.repairs, "errors": s.errors});

@@ -140,7 +140,6 @@ pub(crate) fn diff(batch: &BatchOpts, view: &DiffOpts, opts: &RepairOpts) -> Res
     let paint = Paint {
         color: choice.resolve(std::io::stdout().is_terminal(), no_color.as_deref()),
     };
-    let collected = collect(batch, opts, None)?;
-    let s = batch::run(collected, batch, &Diff { view, paint })?;
+    let s = batch::run(collect(batch, opts, None)?, batch, &Diff { view, paint })?;
     Ok(s.exit_code(false))
 }

@@ -44,73 +44,26 @@ pub(crate) fn fix(batch: &BatchOpts, fix: &FixOpts, opts: &RepairOpts) -> Result
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the --out-dir {}", dir.display()))?;
     }
-    let mut collected = collect(batch, opts, fix.out_dir.as_deref())?;
+    let found = collect(batch, opts, fix.out_dir.as_deref())?;
     let writes = fix.write || fix.out_dir.is_some();
     if writes {
-        refuse_stdin_and_clashes(&mut collected.items, fix)?;
-        batch::stop_on_signal();
-    }
-    let job = Fix {
-        opts: fix,
-        staged: Mutex::new(Vec::new()),
-    };
-    let s = batch::run(collected, batch, &job)?;
-    Ok(s.exit_code(false))
-}
-
-/// Standard input cannot be written back; two inputs must not write the same copy.
-fn refuse_stdin_and_clashes(items: &mut [Item], fix: &FixOpts) -> Result<()> {
-    // Each copy written so far, by the hash of its path (see `path_key`): the index of the
-    // input writing it.
-    let mut dests: HashMap<u128, usize> = HashMap::new();
-    for i in 0..items.len() {
-        let Item::Input(input) = &items[i] else {
-            continue;
-        };
-        if input.is_stdin() {
+        if found.stdin {
             bail!(
                 "{} needs files: standard input has nowhere to be written; drop '-' or run `unspin fix` without it to print the text",
                 if fix.write { "--write" } else { "--out-dir" }
             );
         }
-        let path = input.path.as_deref().expect("a file");
-        let dest = match &fix.out_dir {
-            Some(dir) => dir.join(input.rel()),
-            None => path.to_path_buf(),
-        };
-        let key = path_key(&dest);
-        let clash = if let Some(&first) = dests.get(&key) {
-            let Item::Input(first) = &items[first] else {
-                unreachable!("only inputs are recorded")
-            };
-            Some(format!(
-                "{}: its copy {} would overwrite the one from {}; run the two in separate runs",
-                input.name(),
-                dest.display(),
-                first.name()
-            ))
-        } else if fix.out_dir.is_some() && same_file(&dest, path) {
-            Some(format!(
-                "{}: its copy would overwrite the file itself; choose another --out-dir or use --write",
-                input.name()
-            ))
-        } else {
-            None
-        };
-        match clash {
-            Some(m) => {
-                let name = input.name().into_owned();
-                items[i] = Item::Missing {
-                    name,
-                    error: anyhow::anyhow!(m),
-                }
-            }
-            None => {
-                dests.insert(key, i);
-            }
-        }
+        batch::stop_on_signal();
     }
-    Ok(())
+    let job = Fix {
+        opts: fix,
+        staged: Mutex::new(Vec::new()),
+        // Under one folder argument every file has a copy of its own; only several paths
+        // named can send two inputs to one copy (`--write`: files reached twice are read once).
+        copies: Mutex::new((fix.out_dir.is_some() && found.several).then(HashMap::new)),
+    };
+    let s = batch::run(found, batch, &job)?;
+    Ok(s.exit_code(false))
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -125,9 +78,57 @@ struct Fix<'a> {
     /// Files written since the last `settle`, by input name: renamed into place together
     /// after one sync.
     staged: Mutex<Vec<(String, Staged)>>,
+    /// The copies under `--out-dir` so far, by `path_key`, with the input writing each (None:
+    /// no two inputs can write one copy).
+    copies: Mutex<Option<HashMap<u128, String>>>,
+}
+
+impl Fix<'_> {
+    /// Why `input` must not be written: its copy would overwrite another input's copy or the
+    /// file itself.
+    fn clash(&self, input: &Input) -> Option<String> {
+        let dir = self.opts.out_dir.as_ref()?;
+        let path = input.path.as_deref()?;
+        let dest = dir.join(input.rel());
+        let mut copies = self.copies.lock().expect("copies lock");
+        if let Some(copies) = copies.as_mut() {
+            match copies.entry(path_key(&dest)) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    return Some(format!(
+                        "{}: its copy {} would overwrite the one from {}; run the two in separate runs",
+                        input.name(),
+                        dest.display(),
+                        first.get()
+                    ));
+                }
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(input.name().into_owned());
+                }
+            }
+        }
+        same_file(&dest, path).then(|| {
+            format!(
+                "{}: its copy would overwrite the file itself; choose another --out-dir or use --write",
+                input.name()
+            )
+        })
+    }
 }
 
 impl Job for Fix<'_> {
+    fn admit(&self, item: Item) -> Item {
+        let Item::Input(input) = &item else {
+            return item;
+        };
+        match self.clash(input) {
+            Some(m) => Item::Missing {
+                name: input.name().into_owned(),
+                error: anyhow::anyhow!(m),
+            },
+            None => item,
+        }
+    }
+
     fn run(&self, input: &Input, ctx: &Ctx, out: &mut dyn Write) -> Result<DocStats> {
         let (Some(path), true) = (&input.path, self.opts.write || self.opts.out_dir.is_some())
         else {

@@ -1,6 +1,6 @@
 //! Inputs: which texts a run reads (paths, folders walked recursively, `--file-list`, stdin)
 //! and with which settings (the `unspin.toml` nearest each input). Everything a command needs
-//! to know about an input is decided here, once, before any text is read.
+//! to know about an input is decided here, as the run reaches it.
 
 use super::dictionaries;
 use crate::RepairOpts;
@@ -9,6 +9,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::collections::{HashMap, HashSet};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::sync::Arc;
 use unspin::config::{Config, Protected};
 use unspin::repair::Repairer;
@@ -103,6 +104,16 @@ impl<'a> Configs<'a> {
             by_dir: HashMap::new(),
             by_file: HashMap::new(),
         })
+    }
+
+    /// The same settings with nothing looked up yet.
+    fn fresh(&self) -> Configs<'a> {
+        Configs {
+            opts: self.opts,
+            forced: self.forced.clone(),
+            by_dir: HashMap::new(),
+            by_file: HashMap::new(),
+        }
     }
 
     /// The setup for inputs in `dir` (the current folder for standard input).
@@ -221,29 +232,44 @@ pub(crate) enum Item {
     Missing { name: String, error: anyhow::Error },
 }
 
-/// The inputs of a run, in order, and the notes about what was skipped on the way.
-pub(crate) struct Collected {
-    pub(crate) items: Vec<Item>,
+/// The inputs the options name, in order, found as the run reaches them: paths, then
+/// `--file-list` entries, folders walked in name order. Found lazily, so a run over millions
+/// of files holds a folder's entries at a time, not a list of every file.
+pub(crate) struct Inputs<'a> {
+    /// The paths named, each with its name and whether a `--file-list` line named it, and
+    /// how many of them were taken.
+    named: Rc<[(PathBuf, String, bool)]>,
+    taken: usize,
+    configs: Configs<'a>,
+    filter: Rc<Filter>,
+    /// The `--out-dir` of `fix`, never walked into.
+    skip_dir: Option<PathBuf>,
+    /// The folder being walked (its path as named) and the walk.
+    walking: Option<(PathBuf, walkdir::IntoIter)>,
+    /// Files met so far, by `path_key`, when more than one path is named (only then can a
+    /// file be reached twice).
+    seen: Option<HashSet<u128>>,
+    /// Set by an error that ends the run (an unreadable `unspin.toml`).
+    failed: bool,
+    /// What was left out on the way (hidden files, not regular files, symlinked folders),
+    /// for notes; the runner takes them as it goes.
     pub(crate) notes: Vec<String>,
     /// Files and folders left out (hidden, not regular files).
     pub(crate) skipped: usize,
+    /// Standard input is among the inputs.
+    pub(crate) stdin: bool,
+    /// More than one path is named.
+    pub(crate) several: bool,
 }
 
-impl Collected {
-    fn skip(&mut self, note: String) {
-        self.notes.push(note);
-        self.skipped += 1;
-    }
-}
-
-/// Collect the inputs the options name: paths, then `--file-list` entries; folders walked in
-/// name order. `skip_dir` (the `--out-dir` of `fix`) is never walked into.
-pub(crate) fn collect(
+/// The inputs the options name (see `Inputs`). `skip_dir` (the `--out-dir` of `fix`) is never
+/// walked into.
+pub(crate) fn collect<'a>(
     batch: &BatchOpts,
-    opts: &RepairOpts,
+    opts: &'a RepairOpts,
     skip_dir: Option<&Path>,
-) -> Result<Collected> {
-    let mut configs = Configs::new(opts, batch.config.as_deref())?;
+) -> Result<Inputs<'a>> {
+    let configs = Configs::new(opts, batch.config.as_deref())?;
     let filter = Filter::new(batch)?;
     let skip_dir = skip_dir.and_then(|d| d.canonicalize().ok());
     let mut named: Vec<(PathBuf, String, bool)> = batch
@@ -259,48 +285,216 @@ pub(crate) fn collect(
     } else if named.is_empty() {
         named.push(("-".into(), "-".into(), false));
     }
-    let mut c = Collected {
-        items: Vec::new(),
+    let several = named.len() > 1;
+    Ok(Inputs {
+        stdin: named.iter().any(|(p, ..)| p.as_os_str() == "-"),
+        several,
+        named: named.into(),
+        taken: 0,
+        configs,
+        filter: Rc::new(filter),
+        skip_dir,
+        walking: None,
+        seen: several.then(HashSet::new),
+        failed: false,
         notes: Vec::new(),
         skipped: 0,
-    };
-    let mut seen = HashSet::new();
-    for (path, name, listed) in named {
-        if path.as_os_str() == "-" {
-            c.items
-                .push(Item::Input(Input::stdin(configs.for_dir(Path::new("."))?)));
-            continue;
+    })
+}
+
+impl Iterator for Inputs<'_> {
+    type Item = Result<Item>;
+
+    fn next(&mut self) -> Option<Result<Item>> {
+        if self.failed {
+            return None;
         }
-        let meta = match std::fs::metadata(&path) {
-            Ok(m) => m,
+        match self.find() {
+            Ok(item) => item.map(Ok),
             Err(e) => {
-                let todo = what_to_do(&path, e.kind());
-                let error = anyhow::Error::new(e).context(format!("cannot read {name}; {todo}"));
-                c.items.push(Item::Missing { name, error });
-                continue;
+                self.failed = true;
+                Some(Err(e))
             }
-        };
-        if meta.is_dir() && listed {
-            let error = anyhow::anyhow!(
-                "{name} (in the --file-list) is a directory; list files, or pass the folder as an argument"
-            );
-            c.items.push(Item::Missing { name, error });
-        } else if meta.is_dir() {
-            walk(
-                &path,
-                &filter,
-                skip_dir.as_deref(),
-                &mut configs,
-                &mut c,
-                &mut seen,
-            )?;
-        } else if seen.insert(path_key(&path)) {
-            let setup = configs.for_dir(parent(&path))?;
-            c.items
-                .push(Item::Input(Input::file(path, None, meta.len(), setup)));
         }
     }
-    Ok(c)
+}
+
+impl<'a> Inputs<'a> {
+    /// The same inputs from the start (for a first pass that counts them: a `--file-list`
+    /// is not read again).
+    pub(crate) fn again(&self) -> Inputs<'a> {
+        Inputs {
+            named: self.named.clone(),
+            taken: 0,
+            configs: self.configs.fresh(),
+            filter: self.filter.clone(),
+            skip_dir: self.skip_dir.clone(),
+            walking: None,
+            seen: self.several.then(HashSet::new),
+            failed: false,
+            notes: Vec::new(),
+            skipped: 0,
+            stdin: self.stdin,
+            several: self.several,
+        }
+    }
+
+    fn skip(&mut self, note: String) {
+        self.notes.push(note);
+        self.skipped += 1;
+    }
+
+    /// Whether `path` is met for the first time.
+    fn first_time(&mut self, path: &Path) -> bool {
+        match &mut self.seen {
+            Some(seen) => seen.insert(path_key(path)),
+            None => true,
+        }
+    }
+
+    /// The next input, walking on where a folder is being walked.
+    fn find(&mut self) -> Result<Option<Item>> {
+        loop {
+            if let Some((root, mut it)) = self.walking.take() {
+                match it.next() {
+                    Some(entry) => {
+                        let item = self.entry(&root, &mut it, entry);
+                        self.walking = Some((root, it));
+                        match item? {
+                            Some(item) => return Ok(Some(item)),
+                            None => continue,
+                        }
+                    }
+                    None => continue,
+                }
+            }
+            let Some((path, name, listed)) = self.named.get(self.taken).cloned() else {
+                return Ok(None);
+            };
+            self.taken += 1;
+            if path.as_os_str() == "-" {
+                let setup = self.configs.for_dir(Path::new("."))?;
+                return Ok(Some(Item::Input(Input::stdin(setup))));
+            }
+            let meta = match std::fs::metadata(&path) {
+                Ok(m) => m,
+                Err(e) => {
+                    let todo = what_to_do(&path, e.kind());
+                    let error =
+                        anyhow::Error::new(e).context(format!("cannot read {name}; {todo}"));
+                    return Ok(Some(Item::Missing { name, error }));
+                }
+            };
+            if meta.is_dir() && listed {
+                let error = anyhow::anyhow!(
+                    "{name} (in the --file-list) is a directory; list files, or pass the folder as an argument"
+                );
+                return Ok(Some(Item::Missing { name, error }));
+            } else if meta.is_dir() {
+                // By file name: the entries sorted are those of one folder, so their paths
+                // differ only after the folder's, and comparing whole paths is that order
+                // without parsing each name out of its path at every comparison (a tenth of
+                // the time on 60,000 one-paragraph files).
+                let it = walkdir::WalkDir::new(&path)
+                    .sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str()))
+                    .follow_links(false)
+                    .into_iter();
+                self.walking = Some((path, it));
+            } else if self.first_time(&path) {
+                let setup = self.configs.for_dir(parent(&path))?;
+                return Ok(Some(Item::Input(Input::file(
+                    path,
+                    None,
+                    meta.len(),
+                    setup,
+                ))));
+            }
+        }
+    }
+
+    /// What one entry of the walk of `root` gives: an input, an error, or nothing (a folder,
+    /// a file left out).
+    fn entry(
+        &mut self,
+        root: &Path,
+        it: &mut walkdir::IntoIter,
+        entry: walkdir::Result<walkdir::DirEntry>,
+    ) -> Result<Option<Item>> {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e.path().unwrap_or(root).to_path_buf();
+                let kind = e
+                    .io_error()
+                    .map_or(std::io::ErrorKind::Other, |io| io.kind());
+                let name = path.display().to_string();
+                let error = anyhow::Error::new(e)
+                    .context(format!("cannot read {name}; {}", what_to_do(&path, kind)));
+                return Ok(Some(Item::Missing { name, error }));
+            }
+        };
+        if entry.depth() == 0 {
+            return Ok(None);
+        }
+        let path = entry.path();
+        let rel = path.strip_prefix(root).unwrap_or(path);
+        let is_dir = entry.file_type().is_dir() || (entry.path_is_symlink() && path.is_dir());
+        if is_hidden(entry.file_name()) {
+            self.skip(format!(
+                "skipped hidden {} {}",
+                if is_dir { "folder" } else { "file" },
+                path.display()
+            ));
+            if is_dir {
+                it.skip_current_dir();
+            }
+            return Ok(None);
+        }
+        if self.filter.excluded(rel) {
+            if is_dir {
+                it.skip_current_dir();
+            }
+            return Ok(None);
+        }
+        if is_dir {
+            if entry.path_is_symlink() {
+                self.notes.push(format!(
+                    "did not follow the symlinked folder {}",
+                    path.display()
+                ));
+            } else if self
+                .skip_dir
+                .as_deref()
+                .is_some_and(|s| path.canonicalize().is_ok_and(|p| p == s))
+            {
+                it.skip_current_dir();
+            }
+            return Ok(None);
+        }
+        if !self.filter.included(rel) || !self.first_time(path) {
+            return Ok(None);
+        }
+        let size = match std::fs::metadata(path) {
+            Ok(m) if m.is_file() => m.len(),
+            Ok(_) => {
+                self.skip(format!("skipped {} (not a regular file)", path.display()));
+                return Ok(None);
+            }
+            Err(e) => {
+                let name = path.display().to_string();
+                let error =
+                    anyhow::Error::new(e).context(format!("cannot read {name}; check the symlink"));
+                return Ok(Some(Item::Missing { name, error }));
+            }
+        };
+        let setup = self.configs.for_dir(parent(path))?;
+        Ok(Some(Item::Input(Input::file(
+            path.to_path_buf(),
+            Some(root),
+            size,
+            setup,
+        ))))
+    }
 }
 
 /// What to tell the user when `path` cannot be opened.
@@ -420,96 +614,4 @@ fn matches((name, path): &(GlobSet, GlobSet), rel: &Path) -> bool {
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
     name.to_str().is_some_and(|n| n.starts_with('.'))
-}
-
-fn walk(
-    root: &Path,
-    filter: &Filter,
-    skip_dir: Option<&Path>,
-    configs: &mut Configs,
-    c: &mut Collected,
-    seen: &mut HashSet<u128>,
-) -> Result<()> {
-    // By file name: the entries sorted are those of one folder, so their paths differ only
-    // after the folder's, and comparing whole paths is that order without parsing each name
-    // out of its path at every comparison (a tenth of the time on 60,000 one-paragraph files).
-    let mut it = walkdir::WalkDir::new(root)
-        .sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str()))
-        .follow_links(false)
-        .into_iter();
-    while let Some(entry) = it.next() {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                let path = e.path().unwrap_or(root).to_path_buf();
-                let kind = e
-                    .io_error()
-                    .map_or(std::io::ErrorKind::Other, |io| io.kind());
-                let name = path.display().to_string();
-                let error = anyhow::Error::new(e)
-                    .context(format!("cannot read {name}; {}", what_to_do(&path, kind)));
-                c.items.push(Item::Missing { name, error });
-                continue;
-            }
-        };
-        if entry.depth() == 0 {
-            continue;
-        }
-        let path = entry.path();
-        let rel = path.strip_prefix(root).unwrap_or(path);
-        let is_dir = entry.file_type().is_dir() || (entry.path_is_symlink() && path.is_dir());
-        if is_hidden(entry.file_name()) {
-            c.skip(format!(
-                "skipped hidden {} {}",
-                if is_dir { "folder" } else { "file" },
-                path.display()
-            ));
-            if is_dir {
-                it.skip_current_dir();
-            }
-            continue;
-        }
-        if filter.excluded(rel) {
-            if is_dir {
-                it.skip_current_dir();
-            }
-            continue;
-        }
-        if is_dir {
-            if entry.path_is_symlink() {
-                c.notes.push(format!(
-                    "did not follow the symlinked folder {}",
-                    path.display()
-                ));
-            } else if skip_dir.is_some_and(|s| path.canonicalize().is_ok_and(|p| p == s)) {
-                it.skip_current_dir();
-            }
-            continue;
-        }
-        if !filter.included(rel) || !seen.insert(path_key(path)) {
-            continue;
-        }
-        let size = match std::fs::metadata(path) {
-            Ok(m) if m.is_file() => m.len(),
-            Ok(_) => {
-                c.skip(format!("skipped {} (not a regular file)", path.display()));
-                continue;
-            }
-            Err(e) => {
-                let name = path.display().to_string();
-                let error =
-                    anyhow::Error::new(e).context(format!("cannot read {name}; check the symlink"));
-                c.items.push(Item::Missing { name, error });
-                continue;
-            }
-        };
-        let setup = configs.for_dir(parent(path))?;
-        c.items.push(Item::Input(Input::file(
-            path.to_path_buf(),
-            Some(root),
-            size,
-            setup,
-        )));
-    }
-    Ok(())
 }

@@ -836,8 +836,8 @@ pub(crate) fn review(paths: &[PathBuf], opts: &RepairOpts) -> Result<ExitCode> {
     let mut files = Vec::new();
     let mut file_paths = Vec::new();
     let mut errors = 0;
-    for item in collect(&batch, opts, None)?.items {
-        let input = match item {
+    for item in collect(&batch, opts, None)? {
+        let input = match item? {
             Item::Input(input) => input,
             Item::Missing { error, .. } => {
                 errors += 1;
