@@ -353,6 +353,21 @@ impl<'a> Scorer<'a> {
         }
     }
 
+    /// The segments a path can take at position `i`: keep the word, or any candidate there.
+    fn expansions<'l>(lat: &'l Lattice, i: usize) -> impl Iterator<Item = Segment> + 'l {
+        let keep = Segment {
+            start: i,
+            end: i + 1,
+            cand: None,
+        };
+        let alts = (0..lat.cands[i].len()).map(move |k| Segment {
+            start: i,
+            end: lat.cands[i][k].end,
+            cand: Some(k),
+        });
+        std::iter::once(keep).chain(alts)
+    }
+
     /// The words of a segment as the language model reads them.
     fn segment_ids<'l>(
         lat: &'l Lattice,
@@ -505,33 +520,13 @@ impl<'a> Scorer<'a> {
             // Every n-gram this position's expansions read, fetched together.
             for &hi in &here {
                 let h = arena[hi as usize];
-                let keep = Segment {
-                    start: i,
-                    end: i + 1,
-                    cand: None,
-                };
-                let alts = (0..lat.cands[i].len()).map(|k| Segment {
-                    start: i,
-                    end: lat.cands[i][k].end,
-                    cand: Some(k),
-                });
-                for seg in std::iter::once(keep).chain(alts) {
+                for seg in Self::expansions(lat, i) {
                     self.prefetch((h.h2, h.h1), Self::segment_ids(lat, seg));
                 }
             }
             for &hi in &here {
                 let h = arena[hi as usize];
-                let keep = Segment {
-                    start: i,
-                    end: i + 1,
-                    cand: None,
-                };
-                let alts = (0..lat.cands[i].len()).map(|k| Segment {
-                    start: i,
-                    end: lat.cands[i][k].end,
-                    cand: Some(k),
-                });
-                for seg in std::iter::once(keep).chain(alts) {
+                for seg in Self::expansions(lat, i) {
                     let (s, (h2, h1)) = self.segment_score(lat, seg, (h.h2, h.h1));
                     let score = h.score + s;
                     let target = &mut beams[seg.end];
