@@ -458,6 +458,21 @@ fn a_file_reached_twice_is_read_once() {
 }
 
 #[test]
+fn a_large_file_after_small_ones_is_written_once() {
+    // Files over 4 MiB run alone: one met while a group of small files is being formed
+    // waits for the next round, and is checked for clashes once, not again then.
+    let d = tree("large-after-small");
+    put(&d, "a/1.txt", SPUN);
+    put(&d, "a/2.txt", CLEAN.repeat((4 << 20) / CLEAN.len() + 1));
+    put(&d, "b/3.txt", SPUN);
+    let out = run(&d, &["fix", "--out-dir", "o", "a", "b"], b"");
+    expect(&out, 0, &[], &["unspin: 3 files", "0 errors"]);
+    for f in ["o/1.txt", "o/2.txt", "o/3.txt"] {
+        assert!(d.join(f).exists(), "{f} written");
+    }
+}
+
+#[test]
 fn fix_out_dir_mirrors_the_tree_and_resumes() {
     let d = tree("outdir");
     put(&d, "in/a.txt", SPUN);

@@ -185,7 +185,8 @@ pub(crate) fn run(mut found: Inputs, batch: &BatchOpts, job: &impl Job) -> Resul
     let mut summary = Summary::default();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    // Inputs met so far (read or missing), and the next one when already taken.
+    // Inputs met so far (read or missing), and the next one when already taken (and
+    // admitted).
     let mut met = 0;
     let mut next: Option<Item> = None;
     loop {
@@ -199,15 +200,15 @@ pub(crate) fn run(mut found: Inputs, batch: &BatchOpts, job: &impl Job) -> Resul
             let item = match next.take() {
                 Some(item) => item,
                 None => match found.next() {
-                    Some(item) => item?,
+                    Some(item) => {
+                        met += 1;
+                        job.admit(item?)
+                    }
                     None => break,
                 },
             };
-            met += 1;
-            let item = job.admit(item);
             if alone(&item) && !group.is_empty() {
                 next = Some(item);
-                met -= 1;
                 break;
             }
             let stop = alone(&item);
