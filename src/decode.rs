@@ -435,14 +435,20 @@ impl<'a> Scorer<'a> {
         out
     }
 
+    /// The end of the segments `score_from(.., k, ..)` reads: segment `k` and those after it
+    /// until two words past it.
+    fn reach(path: &[Segment], k: usize) -> usize {
+        let (mut end, mut after) = (k + 1, 0);
+        while end < path.len() && after < 2 {
+            after += path[end].end - path[end].start;
+            end += 1;
+        }
+        end
+    }
+
     /// Prefetch what `score_from(lat, path, k, state)` reads.
     pub fn prefetch_from(&self, lat: &Lattice, path: &[Segment], k: usize, state: State) {
-        let mut after = 0;
-        let ws = path[k..].iter().take_while(|seg| {
-            let more = after < 2;
-            after += seg.end - seg.start;
-            more
-        });
+        let ws = path[k..Self::reach(path, k)].iter();
         self.prefetch(state, ws.flat_map(|&seg| Self::segment_ids(lat, seg)));
     }
 
@@ -450,18 +456,15 @@ impl<'a> Scorer<'a> {
     /// (two words past it, or the sentence end), starting from `state` before it. Two paths
     /// that differ only in segment `k` differ by exactly the difference of these scores.
     pub fn score_from(&self, lat: &Lattice, path: &[Segment], k: usize, state: State) -> f32 {
+        let after = &path[k + 1..Self::reach(path, k)];
         let (mut total, mut st) = self.segment_score(lat, path[k], state);
-        let mut after = 0;
-        for &seg in &path[k + 1..] {
-            if after >= 2 {
-                return total;
-            }
+        for &seg in after {
             let (s, next) = self.segment_score(lat, seg, st);
             total += s;
             st = next;
-            after += seg.end - seg.start;
         }
-        if after >= 2 {
+        // Short of two words past segment `k`, the sentence end is within reach.
+        if after.iter().map(|g| g.end - g.start).sum::<usize>() >= 2 {
             return total;
         }
         total + self.emit(st, Some(self.dicts.lm.eos())).0

@@ -656,17 +656,28 @@ impl LanguageModel {
         if !self.known(w) {
             return UNK_LOGPROB;
         }
-        let raw = match h1.filter(|&h| self.known(h)) {
+        let raw = match self.ngram_context(h2, h1, w) {
             None => self.unigram_prob(w),
-            Some(h1) => {
-                let h2 = h2.filter(|&h| self.known(h));
-                self.cached(h2, h1, w, || match h2 {
-                    None => self.bigram_raw(h1, w),
-                    Some(h2) => self.trigram_raw(h2, h1, w),
-                })
-            }
+            Some((h2, h1)) => self.cached(h2, h1, w, || match h2 {
+                None => self.bigram_raw(h1, w),
+                Some(h2) => self.trigram_raw(h2, h1, w),
+            }),
         };
         raw * LOG10_OF_BASE
+    }
+
+    /// The context `logprob(h2, h1, w)` reads a bigram or trigram in, or None when it reads
+    /// a unigram (or nothing): unknown words drop out of the context, and an unknown `h1`
+    /// drops `h2` too.
+    #[inline]
+    fn ngram_context(
+        &self,
+        h2: Option<WordId>,
+        h1: Option<WordId>,
+        w: WordId,
+    ) -> Option<(Option<WordId>, WordId)> {
+        let h1 = h1.filter(|&h| self.known(h) && self.known(w))?;
+        Some((h2.filter(|&h| self.known(h)), h1))
     }
 
     /// Ask the memory for the n-gram cache slot `logprob(h2, h1, w)` will read, without
@@ -675,10 +686,10 @@ impl LanguageModel {
     /// other hides most of the wait (the probe was a fifth of the time).
     #[inline]
     pub fn prefetch(&self, h2: Option<WordId>, h1: Option<WordId>, w: WordId) {
-        let Some(h1) = h1.filter(|&h| self.known(h) && self.known(w)) else {
+        let Some((h2, h1)) = self.ngram_context(h2, h1, w) else {
             return;
         };
-        let Some((_, set)) = self.cache_slot(h2.filter(|&h| self.known(h)), h1, w) else {
+        let Some((_, set)) = self.cache_slot(h2, h1, w) else {
             return;
         };
         let owner = self.cache_owner;
