@@ -28,6 +28,9 @@ measure() { # label bytes command... -> prints a row; the command's stdout line 
   echo "$lines" > /tmp/unspin-lines.$$
 }
 
+# Old copies go first: ext4 makes files slowly where many were just deleted (it scans the
+# recently freed inodes), so removing them right before `fix` would time the file system.
+rm -rf "$out"/fixed-*
 printf 'unspin throughput, %s MB per corpus, %s cores\n' "$mb" "$cores"
 start=$( { /usr/bin/time -f '%e' $bin check /dev/null >/dev/null; } 2>&1 | tail -1 )
 printf 'start-up (check /dev/null): %s s\n' "$start"
@@ -44,7 +47,6 @@ for shape in $shapes; do
   one=$(cat /tmp/unspin-lines.$$)
   measure "unspin check -j$cores" "$bytes" $bin check -q --format brief -j"$cores" "$dir"
   all=$(cat /tmp/unspin-lines.$$)
-  rm -rf "$out/fixed-$shape"
   measure "unspin fix --out-dir -j$cores" "$bytes" $bin fix -q -j"$cores" --out-dir "$out/fixed-$shape" "$dir"
   if [ "$one" != "$all" ]; then
     echo "FAILED: -j1 found $one repairs, -j$cores found $all" >&2

@@ -110,7 +110,8 @@ pub fn commit_all(staged: &[Staged]) -> Vec<std::io::Result<()>> {
         .collect()
 }
 
-/// Write the staged files to disk: one `syncfs` per file system they are on.
+/// Write the staged files to disk: one `syncfs` per file system they are on. A temp file is
+/// on its folder's file system, so each folder is asked once which one that is.
 #[cfg(target_os = "linux")]
 fn sync(staged: &[Staged]) -> Vec<std::io::Result<()>> {
     use std::os::fd::AsRawFd;
@@ -122,21 +123,30 @@ fn sync(staged: &[Staged]) -> Vec<std::io::Result<()>> {
             _ => Err(std::io::Error::last_os_error()),
         }
     };
+    let mut devices: Vec<(&Path, u64)> = Vec::new();
     let mut done: Vec<(u64, Result<(), std::io::ErrorKind>)> = Vec::new();
     let mut out = Vec::with_capacity(staged.len());
     for s in staged {
-        let result = File::open(&s.tmp).and_then(|f| {
-            let device = f.metadata()?.dev();
+        let dir = s.tmp.parent().unwrap_or(Path::new("."));
+        let result = (|| {
+            let device = match devices.iter().find(|(d, _)| *d == dir) {
+                Some((_, dev)) => *dev,
+                None => {
+                    let dev = std::fs::metadata(&s.tmp)?.dev();
+                    devices.push((dir, dev));
+                    dev
+                }
+            };
             let r = match done.iter().find(|(d, _)| *d == device) {
                 Some((_, r)) => *r,
                 None => {
-                    let r = syncfs(&f).map_err(|e| e.kind());
+                    let r = syncfs(&File::open(&s.tmp)?).map_err(|e| e.kind());
                     done.push((device, r));
                     r
                 }
             };
             r.map_err(|kind| std::io::Error::new(kind, "cannot sync the file system"))
-        });
+        })();
         out.push(result);
     }
     out

@@ -8,7 +8,7 @@ use super::document::{large, repair_parts, DocStats};
 use super::input::{collect, path_key, BatchOpts, Input, Item};
 use crate::RepairOpts;
 use anyhow::{bail, Context, Result};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -61,12 +61,22 @@ pub(crate) fn fix(batch: &BatchOpts, fix: &FixOpts, opts: &RepairOpts) -> Result
         // Under one folder argument every file has a copy of its own; only several paths
         // named can send two inputs to one copy (`--write`: files reached twice are read once).
         copies: Mutex::new((fix.out_dir.is_some() && found.several).then(HashMap::new)),
+        made_dirs: Mutex::new(HashSet::new()),
     };
     let s = batch::run(found, batch, &job)?;
     Ok(s.exit_code(false))
 }
 
+/// Whether two paths name one file (the same inode: symlinks and hard links included). Two
+/// `stat`s, where comparing canonical paths cost a `readlink` per path component.
 fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let id = |p: &Path| std::fs::metadata(p).map(|m| (m.dev(), m.ino())).ok();
+        id(a).is_some_and(|a| id(b) == Some(a))
+    }
+    #[cfg(not(unix))]
     match (a.canonicalize(), b.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
@@ -81,7 +91,13 @@ struct Fix<'a> {
     /// The copies under `--out-dir` so far, by `path_key`, with the input writing each (None:
     /// no two inputs can write one copy).
     copies: Mutex<Option<HashMap<u128, String>>>,
+    /// Folders of `--out-dir` known to exist (cleared past `MADE_DIRS_KEPT`): a file's folder
+    /// is made once, not asked for again with every file in it.
+    made_dirs: Mutex<HashSet<PathBuf>>,
 }
+
+/// Folders `made_dirs` remembers before starting afresh (bounded memory on any tree).
+const MADE_DIRS_KEPT: usize = 4096;
 
 impl Fix<'_> {
     /// Why `input` must not be written: its copy would overwrite another input's copy or the
@@ -144,9 +160,7 @@ impl Job for Fix<'_> {
                     });
                 }
                 if let Some(parent) = dest.parent() {
-                    std::fs::create_dir_all(parent).with_context(|| {
-                        format!("cannot create the folder {}", parent.display())
-                    })?;
+                    self.make_dir(parent)?;
                 }
                 let mut f = AtomicFile::create(&dest)
                     .with_context(|| format!("cannot write {}", dest.display()))?;
@@ -176,6 +190,21 @@ impl Job for Fix<'_> {
 }
 
 impl Fix<'_> {
+    /// Make the folder `dir` of `--out-dir` unless this run already has.
+    fn make_dir(&self, dir: &Path) -> Result<()> {
+        if self.made_dirs.lock().expect("not poisoned").contains(dir) {
+            return Ok(());
+        }
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+        let mut made = self.made_dirs.lock().expect("not poisoned");
+        if made.len() >= MADE_DIRS_KEPT {
+            made.clear();
+        }
+        made.insert(dir.to_path_buf());
+        Ok(())
+    }
+
     /// Rewrite `path` in place if any repair changes it: small files from memory, large ones
     /// streamed to a temp file beside it.
     fn rewrite(&self, input: &Input, path: &Path, ctx: &Ctx) -> Result<DocStats> {

@@ -19,22 +19,23 @@ fn cache() -> &'static Mutex<HashMap<PathBuf, Loaded>> {
     CACHE.get_or_init(Default::default)
 }
 
-/// The folder an input's ignore file is searched from.
-pub(crate) fn start_dir(input: &Input) -> PathBuf {
-    let dir = input
+/// The folder an input's ignore file is searched from, as the input names it (the cache key:
+/// made absolute only when first met, as that asks the system for the current folder).
+pub(crate) fn start_dir(input: &Input) -> &Path {
+    input
         .path
         .as_deref()
         .and_then(Path::parent)
         .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf())
+        .unwrap_or(Path::new("."))
 }
 
 fn list_for(dir: &Path) -> Loaded {
     if let Some(hit) = cache().lock().expect("ignore cache").get(dir) {
         return hit.clone();
     }
-    let loaded = match ignore::find(dir) {
+    let abs = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let loaded = match ignore::find(&abs) {
         None => Ok(None),
         Some(p) => ignore::load(&p).map(|l| Some(Arc::new(l))),
     };
@@ -48,7 +49,7 @@ fn list_for(dir: &Path) -> Loaded {
 /// Drop from `repairs` (spans into `text`, the content of `input`) those the applicable ignore
 /// file rejects.
 pub(crate) fn drop_ignored(input: &Input, text: &str, repairs: &mut Vec<Repair>) -> Result<()> {
-    if let Some(list) = list_for(&start_dir(input)).map_err(|e| anyhow!(e))? {
+    if let Some(list) = list_for(start_dir(input)).map_err(|e| anyhow!(e))? {
         list.retain(text, repairs);
     }
     Ok(())
