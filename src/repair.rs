@@ -463,6 +463,11 @@ pub fn match_case(template: &str, replacement: &str) -> String {
         upper &= c.is_uppercase();
     }
     if letters > 1 && upper {
+        // An acronym restored as several words ("USA" -> "united states") is a name spelled
+        // out: Title Case, not shouted.
+        if !template.contains(char::is_whitespace) && replacement.contains(' ') {
+            return match_case("Title", replacement);
+        }
         return replacement.to_uppercase();
     }
     let capital = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
@@ -543,6 +548,8 @@ mod tests {
         assert_eq!(match_case("mentioned", "said"), "said");
         assert_eq!(match_case("Mentioned", "said"), "Said");
         assert_eq!(match_case("NONETHELESS", "however"), "HOWEVER");
+        assert_eq!(match_case("USA", "united states"), "United States");
+        assert_eq!(match_case("SAID IT", "told them"), "TOLD THEM");
         assert_eq!(match_case("As a result of", "because"), "Because");
         assert_eq!(match_case("city corridor", "City Hall"), "city hall");
         assert_eq!(

@@ -150,10 +150,16 @@ pub fn ends_sentence(p: &str) -> bool {
 /// table. A spinner rarely swaps one, so such a word neither anchors a damaged name nor
 /// stands for one of its changed words.
 pub fn is_function_word(norm: &str) -> bool {
-    const FUNCTION_WORDS: &str = include_str!("../dictionaries/function-words.txt");
-    FUNCTION_WORDS
-        .lines()
-        .any(|w| w == norm && !w.starts_with('#'))
+    static WORDS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    let words = WORDS.get_or_init(|| {
+        let mut w: Vec<&str> = include_str!("../dictionaries/function-words.txt")
+            .lines()
+            .filter(|w| !w.is_empty() && !w.starts_with('#'))
+            .collect();
+        w.sort_unstable();
+        w
+    });
+    words.binary_search(&norm).is_ok()
 }
 
 #[cfg(test)]
