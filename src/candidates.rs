@@ -225,7 +225,14 @@ pub fn candidates_from<'d>(
                     );
                 }
             }
-            if let Some(&(_, v)) = thesaurus.iter().find(|m| m.0 == j + 1) {
+            // A spinner hardly ever swaps a function word, and the thesaurus lists dozens of
+            // senses for one ("been" -> "remained", "came in for").
+            let function_word = j == 0 && crate::tokens::is_function_word(w);
+            if let Some(&(_, v)) = thesaurus
+                .iter()
+                .find(|m| m.0 == j + 1)
+                .filter(|_| !function_word)
+            {
                 let shares = dicts.thesaurus.inverse_shares(v);
                 out[i].reserve(shares.len());
                 for &(c, share) in shares.iter() {
