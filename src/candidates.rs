@@ -2,7 +2,7 @@
 //! phrase starting there (spin table, expressions, reverse thesaurus), longest match first,
 //! each tagged with where it came from.
 
-use crate::dictionaries::{Dictionaries, SpinTable};
+use crate::dictionaries::{Dictionaries, SpinRow, SpinTable};
 use crate::lm::WordId;
 use crate::tokens::{ends_sentence, normalize, Kind, Token};
 
@@ -156,8 +156,18 @@ pub fn candidates_from<'d>(
     }
     let mut out: Vec<Vec<Candidate>> = vec![Vec::new(); words.len()];
     let max = MAX_PHRASE_WORDS.max(dicts.spins.max_words());
+    // Each word's own rows, looked up once: they start the word's walk through the table
+    // and give its readings when restoring an expression.
+    let rows: Vec<&[SpinRow]> = match sources.spins || sources.expressions {
+        true => words.iter().map(|w| dicts.spins.get(&w.norm)).collect(),
+        false => Vec::new(),
+    };
     let options = match sources.expressions {
-        true => words.iter().map(|w| word_options(w, dicts)).collect(),
+        true => words
+            .iter()
+            .zip(&rows)
+            .map(|(w, r)| word_options(w, r))
+            .collect(),
         false => Vec::new(),
     };
     // Every walk starts with one word: ask for all those first steps at once.
@@ -197,7 +207,10 @@ pub fn candidates_from<'d>(
             key.push_str(w);
             let end = i + j + 1;
             if spins {
-                let rows = dicts.spins.get(&key);
+                let rows = match j {
+                    0 => rows[i],
+                    _ => dicts.spins.get(&key),
+                };
                 for (r, share) in rows.iter().zip(SpinTable::shares(rows)) {
                     push(
                         &mut out[i],
@@ -266,14 +279,11 @@ pub fn whole_phrase<'d>(phrase: &str, dicts: &'d Dictionaries) -> Vec<Candidate<
 const EXPRESSION_WORD_OPTIONS: usize = 3;
 
 /// The readings of a word tried when restoring an expression word by word: the word itself,
-/// then its most frequent one-word spin-table originals.
-fn word_options<'a>(w: &'a SentWord, dicts: &'a Dictionaries) -> Vec<&'a str> {
+/// then its most frequent one-word spin-table originals (of its `rows`).
+fn word_options<'a>(w: &'a SentWord, rows: &'a [SpinRow]) -> Vec<&'a str> {
     let mut o = vec![w.norm.as_str()];
     o.extend(
-        dicts
-            .spins
-            .get(&w.norm)
-            .iter()
+        rows.iter()
             .filter(|r| !r.original.contains(' ') && r.count >= 2)
             .take(EXPRESSION_WORD_OPTIONS)
             .map(|r| r.original.as_str()),
