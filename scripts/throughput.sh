@@ -28,9 +28,11 @@ measure() { # label bytes command... -> prints a row; the command's stdout line 
   echo "$lines" > /tmp/unspin-lines.$$
 }
 
-# Old copies go first: ext4 makes files slowly where many were just deleted (it scans the
-# recently freed inodes), so removing them right before `fix` would time the file system.
+# The copies `fix` writes are removed when the script ends, not before the next `fix`: ext4
+# creates files slowly for minutes after many were deleted (it skips recently freed inodes),
+# so removing them right before a run would time the file system.
 rm -rf "$out"/fixed-*
+trap 'rm -rf "$out"/fixed-*' EXIT
 printf 'unspin throughput, %s MB per corpus, %s cores\n' "$mb" "$cores"
 start=$( { /usr/bin/time -f '%e' $bin check /dev/null >/dev/null; } 2>&1 | tail -1 )
 printf 'start-up (check /dev/null): %s s\n' "$start"
