@@ -466,7 +466,7 @@ pub fn match_case(template: &str, replacement: &str) -> String {
         // An acronym restored as several words ("USA" -> "united states") is a name spelled
         // out: Title Case, not shouted.
         if !template.contains(char::is_whitespace) && replacement.contains(' ') {
-            return match_case("Title", replacement);
+            return match_case("Title Case", replacement);
         }
         return replacement.to_uppercase();
     }
@@ -476,6 +476,9 @@ pub fn match_case(template: &str, replacement: &str) -> String {
         .fold((false, true), |(any, all), w| {
             (any || capital(w), all && capital(w))
         });
+    // One capitalised word is sentence case (or a name's own capital): it does not make every
+    // word of a longer replacement a capital ("They've" -> "They have", not "They Have").
+    let all_title = all_title && template.split_whitespace().nth(1).is_some();
     if !any {
         return replacement.to_lowercase();
     }
@@ -549,6 +552,9 @@ mod tests {
         assert_eq!(match_case("Mentioned", "said"), "Said");
         assert_eq!(match_case("NONETHELESS", "however"), "HOWEVER");
         assert_eq!(match_case("USA", "united states"), "United States");
+        assert_eq!(match_case("They’ve", "they have"), "They have");
+        assert_eq!(match_case("Nonetheless", "even so"), "Even so");
+        assert_eq!(match_case("Fact Social", "truth social"), "Truth Social");
         assert_eq!(match_case("SAID IT", "told them"), "TOLD THEM");
         assert_eq!(match_case("As a result of", "because"), "Because");
         assert_eq!(match_case("city corridor", "City Hall"), "city hall");
