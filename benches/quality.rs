@@ -312,6 +312,7 @@ fn main() {
             println!("clean {name}: {changed} changed ({})", what.join(", "));
         }
     }
+    let mixed = mixed_text(&repairer, &pairs, &clean);
     if std::env::var_os("UNSPIN_EVIDENCE").is_some() {
         for (kind, name, e) in &evidence {
             println!("evidence {kind} {:.3} {name}", e.per_100_words);
@@ -384,5 +385,79 @@ fn main() {
         clean_words
     );
     println!("spin score: lowest spun {min_spun:.3} (leave one out), highest clean {max_clean:.3}, AUC {auc:.3}");
+    println!(
+        "one text of every spun and clean text in turn ({} words), repaired at once:",
+        mixed.words
+    );
+    println!(
+        "  spun parts: edit recall {:.3}, precision {:.3} (each text alone: {:.3} / {:.3})",
+        mixed.spun.recall(),
+        mixed.spun.precision(),
+        total.recall(),
+        total.precision()
+    );
+    println!(
+        "  clean parts: changed words per 1000  {:.2}  ({} of {} words)",
+        1000.0 * mixed.clean_changed as f64 / mixed.clean_words.max(1) as f64,
+        mixed.clean_changed,
+        mixed.clean_words
+    );
     println!("elapsed {:.2} s", t0.elapsed().as_secs_f64());
+}
+
+/// How the texts fare as parts of one long text (a file of articles one after another, spun
+/// and clean in turn), repaired at once with the full table.
+struct Mixed {
+    words: usize,
+    spun: PairScore,
+    clean_changed: usize,
+    clean_words: usize,
+}
+
+fn mixed_text(repairer: &Repairer, pairs: &[Pair], clean: &[(String, String)]) -> Mixed {
+    // Each part: its byte range in the text and its original when it is spun.
+    let mut text = String::new();
+    let mut parts: Vec<(usize, usize, Option<&str>)> = Vec::new();
+    for k in 0..pairs.len().max(clean.len()) {
+        let spun = pairs
+            .get(k)
+            .map(|p| (p.spun.as_str(), Some(p.orig.as_str())));
+        let plain = clean.get(k).map(|(_, t)| (t.as_str(), None));
+        for (t, orig) in spun.into_iter().chain(plain) {
+            let start = text.len();
+            text.push_str(t.trim());
+            parts.push((start, text.len(), orig));
+            text.push_str("\n\n");
+        }
+    }
+    let report = repairer.repair(&text);
+    let mut m = Mixed {
+        words: report.words,
+        spun: PairScore::default(),
+        clean_changed: 0,
+        clean_words: 0,
+    };
+    for (start, end, orig) in parts {
+        let part = &text[start..end];
+        let mut r = report.clone();
+        r.repairs = report
+            .repairs
+            .iter()
+            .filter(|x| x.start >= start && x.end <= end)
+            .map(|x| {
+                let mut x = x.clone();
+                x.start -= start;
+                x.end -= start;
+                x
+            })
+            .collect();
+        match orig {
+            Some(orig) => m.spun += score_pair(part, orig, &r),
+            None => {
+                m.clean_changed += changed_words(part, &r);
+                m.clean_words += part.split_whitespace().count();
+            }
+        }
+    }
+    m
 }

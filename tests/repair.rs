@@ -118,3 +118,25 @@ fn function_words_neither_anchor_nor_stand_for_a_damaged_name() {
     assert!(fixed.contains("The governor"), "{fixed}");
     assert!(fixed.contains("press release"), "{fixed}");
 }
+
+/// A file of articles one after another: a clean one, a spun one, the clean one again.
+#[test]
+fn a_long_text_reads_each_article_as_what_it_is() {
+    let clean = include_str!("../fixtures/seed-000.clean.txt");
+    let spun = include_str!("../fixtures/seed-001.spun.txt");
+    let text = format!("{clean}\n{spun}\n{clean}");
+    let (from, to) = (clean.len() + 1, clean.len() + 1 + spun.len());
+    let r = Repairer::new(Dictionaries::embedded());
+    let alone = r.repair(spun).repairs.len();
+    let long = r.repair(&text).repairs;
+    let in_clean: Vec<_> = long
+        .iter()
+        .filter(|x| x.end <= from || x.start >= to)
+        .collect();
+    assert!(in_clean.is_empty(), "clean parts changed: {in_clean:?}");
+    let in_spun = long.len() - in_clean.len();
+    assert!(
+        in_spun * 10 >= alone * 9,
+        "{in_spun} repairs in the spun part, {alone} alone"
+    );
+}
