@@ -1,6 +1,7 @@
 //! The repairer: the library's front door. Text in, repairs out (byte spans, suggestions with
 //! confidence, a document spin score); no I/O. The spin table's evidence over the whole
-//! document sets how spun it is; every sentence is then decoded at that spin rate.
+//! document sets how spun it is; every sentence is then decoded at that spin rate (in a long
+//! text, at the rate of the spun or clean stretch it belongs to).
 
 use crate::candidates::{candidates_from, sentences, SentWord, Sources};
 use crate::decode::{Lattice, Scorer, Segment, Tuning};
@@ -92,7 +93,7 @@ const STRETCH_SWITCH: f32 = 0.01;
 const EVIDENCE_PER_WORD: f32 = SCORE_MIDPOINT / 100.0;
 /// Log odds per unit of a stretch's net evidence. Set on the same text: 0.25 (the document
 /// score's slope for a 400-word text) left 5 changed words per 1000 in the clean parts, 0.5
-/// 0.8, 1.0 0.5 at the best recall.
+/// left 0.8 and 1.0 left 0.5, at the best recall.
 const STRETCH_SLOPE: f32 = SCORE_SLOPE;
 const SCORE_SLOPE: f32 = 1.0;
 const SCORE_MIDPOINT: f32 = 1.5;
@@ -175,7 +176,8 @@ impl<'d> Repairer<'d> {
     pub fn repair(&self, text: &str) -> Report {
         let (sents, evidence, rates) = self.read(text);
         let words: usize = sents.iter().map(Vec::len).sum();
-        let spin_score = evidence.score();
+        // A text without words shows no sign of a spinner (the logistic alone would say 0.18).
+        let spin_score = if words == 0 { 0.0 } else { evidence.score() };
         let mut repairs = Vec::new();
         for (words, &rate) in sents.iter().zip(&rates) {
             let scorer = self.scorer(rate);

@@ -140,3 +140,15 @@ fn a_long_text_reads_each_article_as_what_it_is() {
         "{in_spun} repairs in the spun part, {alone} alone"
     );
 }
+
+#[test]
+fn a_text_without_words_scores_zero() {
+    for text in ["", "  \n\n\t", "— … —"] {
+        let r = Repairer::new(Dictionaries::embedded()).repair(text);
+        assert_eq!(
+            (r.words, r.spin_score, r.repairs.len()),
+            (0, 0.0, 0),
+            "{text:?}"
+        );
+    }
+}

@@ -67,8 +67,8 @@ pub(crate) fn fix(batch: &BatchOpts, fix: &FixOpts, opts: &RepairOpts) -> Result
     Ok(s.exit_code(false))
 }
 
-/// Whether two paths name one file (the same inode: symlinks and hard links included). Two
-/// `stat`s, where comparing canonical paths cost a `readlink` per path component.
+/// Whether two paths name one file (the same inode: symlinks and hard links included). At
+/// most two `stat`s, where comparing canonical paths cost a `readlink` per path component.
 fn same_file(a: &Path, b: &Path) -> bool {
     #[cfg(unix)]
     {
