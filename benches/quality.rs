@@ -314,6 +314,7 @@ fn main() {
         }
     }
     let mixed = mixed_text(&repairer, &pairs, &clean);
+    let lines = paragraphs_alone(&repairer, &pairs, &clean);
     if std::env::var_os("UNSPIN_EVIDENCE").is_some() {
         for (kind, name, e) in &evidence {
             println!("evidence {kind} {:.3} {name}", e.per_100_words);
@@ -403,7 +404,65 @@ fn main() {
         mixed.clean_changed,
         mixed.clean_words
     );
+    println!(
+        "every paragraph repaired alone ({} of {} pairs have paragraphs that match one to one):",
+        lines.pairs,
+        pairs.len()
+    );
+    println!(
+        "  spun paragraphs: edit recall {:.3}, precision {:.3}",
+        lines.spun.recall(),
+        lines.spun.precision()
+    );
+    println!(
+        "  clean paragraphs: changed words per 1000  {:.2}  ({} of {} words)",
+        1000.0 * lines.clean_changed as f64 / lines.clean_words.max(1) as f64,
+        lines.clean_changed,
+        lines.clean_words
+    );
     println!("elapsed {:.2} s", t0.elapsed().as_secs_f64());
+}
+
+/// How the texts fare one paragraph at a time (a pipeline passing paragraphs, a folder of
+/// one-paragraph files), with the full table.
+struct Paragraphs {
+    pairs: usize,
+    spun: PairScore,
+    clean_changed: usize,
+    clean_words: usize,
+}
+
+fn paragraphs_alone(repairer: &Repairer, pairs: &[Pair], clean: &[(String, String)]) -> Paragraphs {
+    let lines = |t: &str| -> Vec<String> {
+        t.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect()
+    };
+    let mut out = Paragraphs {
+        pairs: 0,
+        spun: PairScore::default(),
+        clean_changed: 0,
+        clean_words: 0,
+    };
+    for p in pairs {
+        let (s, o) = (lines(&p.spun), lines(&p.orig));
+        if s.len() != o.len() {
+            continue; // paragraphs merged or split: no one-to-one reference
+        }
+        out.pairs += 1;
+        for (s, o) in s.iter().zip(&o) {
+            out.spun += score_pair(s, o, &repairer.repair(s));
+        }
+    }
+    for (_, t) in clean {
+        for l in lines(t) {
+            out.clean_changed += changed_words(&l, &repairer.repair(&l));
+            out.clean_words += l.split_whitespace().count();
+        }
+    }
+    out
 }
 
 /// How the texts fare as parts of one long text (a file of articles one after another, spun
