@@ -1,7 +1,8 @@
 //! The quality benchmark: restores the spun articles of a corpus and compares with their
 //! originals; runs the clean articles and counts what it changed; then joins them all, in
-//! turn, into one long text and scores its parts (a file of articles one after another).
-//! Prints figures, asserts nothing. Usage: `cargo bench --bench quality -- ../shared/corpus [more clean dirs...]`
+//! turn, into one long text and scores its parts (a file of articles one after another), and
+//! repairs every paragraph alone (a pipeline passing paragraphs). Prints figures, asserts
+//! nothing. Usage: `cargo bench --bench quality -- ../shared/corpus [more clean dirs...]`
 //! (a corpus folder holds `pairs/NNN.spun.txt` + `NNN.orig.txt` and `clean/*.txt`).
 
 use std::path::{Path, PathBuf};
