@@ -500,18 +500,23 @@ fn mixed_text(repairer: &Repairer, pairs: &[Pair], clean: &[(String, String)]) -
     };
     for (start, end, orig) in parts {
         let part = &text[start..end];
-        let mut r = report.clone();
-        r.repairs = report
-            .repairs
-            .iter()
-            .filter(|x| x.start >= start && x.end <= end)
-            .map(|x| {
-                let mut x = x.clone();
-                x.start -= start;
-                x.end -= start;
-                x
-            })
-            .collect();
+        // The part's own repairs, with offsets into the part (not every repair copied).
+        let r = unspin::repair::Report {
+            repairs: report
+                .repairs
+                .iter()
+                .filter(|x| x.start >= start && x.end <= end)
+                .map(|x| {
+                    let mut x = x.clone();
+                    x.start -= start;
+                    x.end -= start;
+                    x
+                })
+                .collect(),
+            words: report.words,
+            spin_score: report.spin_score,
+            evidence: report.evidence,
+        };
         match orig {
             Some(orig) => m.spun += score_pair(part, orig, &r),
             None => {
