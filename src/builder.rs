@@ -409,9 +409,15 @@ pub fn build_all(src: &Sources, dir: &Path, lm: &LanguageModel) -> Result<Vec<(S
         "en-us.lm.bin".into(),
         std::fs::read(dir.join("en-us.lm.bin"))?,
     ));
+    let expressions = phrase_index::build_weighted(&exprs);
+    let pairs = {
+        let b: &'static [u8] = Box::leak(expressions.clone().into_boxed_slice());
+        phrase_index::PairFilter::build(&phrase_index::PhraseIndex::from_bytes(b)?)
+    };
     for (name, blob) in [
         ("thesaurus.idx", phrase_index::build_weighted(&thes)),
-        ("expressions.idx", phrase_index::build_weighted(&exprs)),
+        ("expressions.idx", expressions),
+        ("expressions.pairs", pairs),
     ] {
         crate::atomic::write_atomic(&dir.join(name), &blob)?;
         written.push((name.to_string(), blob.len()));
@@ -477,8 +483,15 @@ pub fn check_sources(dir: &Path) -> Result<Vec<String>> {
     for name in ["thesaurus.idx", "expressions.idx"] {
         let b = std::fs::read(dir.join(name)).with_context(|| format!("reading {name}"))?;
         let b: &'static [u8] = Box::leak(b.into_boxed_slice());
-        if let Err(e) = phrase_index::PhraseIndex::from_bytes(b) {
-            problems.push(format!("{name}: {e}"));
+        match phrase_index::PhraseIndex::from_bytes(b) {
+            Err(e) => problems.push(format!("{name}: {e}")),
+            Ok(index) if name == "expressions.idx" => {
+                let pairs = std::fs::read(dir.join("expressions.pairs")).unwrap_or_default();
+                if pairs != phrase_index::PairFilter::build(&index) {
+                    problems.push("expressions.pairs: does not match expressions.idx: run `unspin dict build`".into());
+                }
+            }
+            Ok(_) => {}
         }
     }
     Ok(problems)

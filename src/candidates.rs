@@ -4,7 +4,9 @@
 
 use crate::dictionaries::{Dictionaries, SpinRow, SpinTable};
 use crate::lm::WordId;
+use crate::phrase_index::PairFilter;
 use crate::tokens::{ends_sentence, normalize, Kind, Token};
+use smallvec::SmallVec;
 
 /// A word of a sentence as the decoder sees it.
 #[derive(Debug, Clone)]
@@ -51,6 +53,9 @@ pub enum ExpressionVia {
     SpinTable,
 }
 
+/// The language-model ids of a candidate's words, held inline (originals are a few words).
+pub type WordIds = smallvec::SmallVec<[Option<WordId>; 4]>;
+
 /// One proposed original for the words `start..end` of a sentence.
 #[derive(Debug, Clone)]
 pub struct Candidate<'d> {
@@ -61,7 +66,7 @@ pub struct Candidate<'d> {
     pub len: usize,
     /// Language-model ids of the candidate's words (None for unknown words), filled in by
     /// the lattice for the candidates that survive pruning.
-    pub ids: Vec<Option<WordId>>,
+    pub ids: WordIds,
     pub source: Source,
 }
 
@@ -162,7 +167,7 @@ pub fn candidates_from<'d>(
         true => words.iter().map(|w| dicts.spins.get(&w.norm)).collect(),
         false => Vec::new(),
     };
-    let options = match sources.expressions {
+    let options: Vec<Vec<&str>> = match sources.expressions {
         true => words
             .iter()
             .zip(&rows)
@@ -170,13 +175,35 @@ pub fn candidates_from<'d>(
             .collect(),
         false => Vec::new(),
     };
+    let hashes: Vec<SmallVec<[u64; 4]>> = options
+        .iter()
+        .map(|o| {
+            o.iter()
+                .map(|w| PairFilter::word_hash(w.as_bytes()))
+                .collect()
+        })
+        .collect();
+    // Whether an expression may start at word `i`: every key has two words or more, so
+    // some reading of words `i` and `i + 1` must begin one.
+    let starts: Vec<bool> = (0..hashes.len())
+        .map(|i| {
+            let pairs = &dicts.expression_pairs;
+            i + 1 < hashes.len()
+                && words[i].joined
+                && hashes[i]
+                    .iter()
+                    .any(|&a| hashes[i + 1].iter().any(|&b| pairs.may_start(a, b)))
+        })
+        .collect();
     // Every walk starts with one word: ask for all those first steps at once.
     for (i, w) in words.iter().enumerate() {
         if sources.thesaurus {
             dicts.thesaurus.prefetch_first(&w.norm);
         }
-        for o in options.get(i).into_iter().flatten() {
-            dicts.expressions.prefetch_first(o);
+        if starts.get(i) == Some(&true) {
+            for o in &options[i] {
+                dicts.expressions.prefetch_first(o);
+            }
         }
     }
     let mut key = String::new();
@@ -193,7 +220,7 @@ pub fn candidates_from<'d>(
             true => dicts.thesaurus.walk(&window),
             false => Vec::new(),
         };
-        let expressions = match sources.expressions {
+        let expressions = match starts.get(i) == Some(&true) {
             true => expressions(&window, &options[i..i + window.len()], dicts),
             false => Vec::new(),
         };
@@ -309,6 +336,9 @@ fn expressions<'d>(
         true => Vec::new(),
         false => dicts.expressions.walk_options(options),
     };
+    if !trivial && readings.iter().all(|(picks, _)| picks.len() < 2) {
+        return Vec::new(); // the usual answer, without allocating one list per length
+    }
     let listed: Vec<(usize, u64)> = match trivial {
         true => dicts.expressions.walk(window),
         false => readings
@@ -392,7 +422,7 @@ fn push<'d>(
         end,
         text,
         len: text.bytes().filter(|&b| b == b' ').count() + 1,
-        ids: Vec::new(),
+        ids: WordIds::new(),
         source,
     });
 }
@@ -400,7 +430,7 @@ fn push<'d>(
 /// The language-model ids a candidate is scored with. A curated name is scored as the words
 /// it replaces (the model predates most names in the news and would judge "Truth Social" by
 /// "truth"), so only the channel prior decides it.
-pub fn lm_ids(c: &Candidate, words: &[SentWord], dicts: &Dictionaries) -> Vec<Option<WordId>> {
+pub fn lm_ids(c: &Candidate, words: &[SentWord], dicts: &Dictionaries) -> WordIds {
     if matches!(
         c.source,
         Source::Expression {

@@ -3,7 +3,7 @@
 //! expression index (`expressions.idx`) and the language model (`en-us.lm.bin`).
 
 use crate::lm::LanguageModel;
-use crate::phrase_index::PhraseIndex;
+use crate::phrase_index::{PairFilter, PhraseIndex};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::OnceLock;
 
@@ -12,6 +12,7 @@ pub const EVIDENCE_TSV: &str = include_str!("../dictionaries/evidence.tsv");
 pub const EXPRESSIONS_TSV: &str = include_str!("../dictionaries/expressions.tsv");
 static THESAURUS_IDX: &[u8] = include_bytes!("../dictionaries/thesaurus.idx");
 static EXPRESSIONS_IDX: &[u8] = include_bytes!("../dictionaries/expressions.idx");
+pub static EXPRESSION_PAIRS: &[u8] = include_bytes!("../dictionaries/expressions.pairs");
 
 /// The count of a row that gives none (a user's own row): trusted as if seen this often and
 /// never left unchanged, so it fires in a spun document (share 0.9) like a learned row
@@ -277,6 +278,8 @@ pub struct Dictionaries {
     pub evidence: Evidence,
     pub thesaurus: PhraseIndex,
     pub expressions: PhraseIndex,
+    /// The two-word beginnings of the expression index's keys.
+    pub expression_pairs: PairFilter,
     pub lm: &'static LanguageModel,
 }
 
@@ -302,6 +305,8 @@ impl Dictionaries {
                 .expect("embedded thesaurus.idx is valid (checked by tests)"),
             expressions: PhraseIndex::from_bytes(EXPRESSIONS_IDX)
                 .expect("embedded expressions.idx is valid (checked by tests)"),
+            expression_pairs: PairFilter::from_bytes(EXPRESSION_PAIRS)
+                .expect("embedded expressions.pairs is valid (checked by tests)"),
             lm: LanguageModel::embedded(),
         }
     }
