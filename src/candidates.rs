@@ -167,7 +167,7 @@ pub fn candidates_from<'d>(
         true => words.iter().map(|w| dicts.spins.get(&w.norm)).collect(),
         false => Vec::new(),
     };
-    let options: Vec<Vec<&str>> = match sources.expressions {
+    let options: Vec<WordOptions> = match sources.expressions {
         true => words
             .iter()
             .zip(&rows)
@@ -305,10 +305,14 @@ pub fn whole_phrase<'d>(phrase: &str, dicts: &'d Dictionaries) -> Vec<Candidate<
 /// 1,233 on the corpus).
 const EXPRESSION_WORD_OPTIONS: usize = 3;
 
+/// A word and the originals tried for it, held inline.
+pub type WordOptions<'a> = SmallVec<[&'a str; 1 + EXPRESSION_WORD_OPTIONS]>;
+
 /// The readings of a word tried when restoring an expression word by word: the word itself,
 /// then its most frequent one-word spin-table originals (of its `rows`).
-fn word_options<'a>(w: &'a SentWord, rows: &'a [SpinRow]) -> Vec<&'a str> {
-    let mut o = vec![w.norm.as_str()];
+fn word_options<'a>(w: &'a SentWord, rows: &'a [SpinRow]) -> WordOptions<'a> {
+    let mut o = WordOptions::new();
+    o.push(w.norm.as_str());
     o.extend(
         rows.iter()
             .filter(|r| !r.original.contains(' ') && r.count >= 2)
@@ -325,7 +329,7 @@ fn word_options<'a>(w: &'a SentWord, rows: &'a [SpinRow]) -> Vec<&'a str> {
 /// an odometer whose first word turns fastest. `options` holds each word's `word_options`.
 fn expressions<'d>(
     window: &[&str],
-    options: &[Vec<&str>],
+    options: &[WordOptions],
     dicts: &'d Dictionaries,
 ) -> Vec<Vec<(&'d str, ExpressionVia)>> {
     let key = |n: usize| window[..n].join(" ");
