@@ -316,7 +316,10 @@ impl PhraseIndex {
     /// as (the option picked for each of its words, its value). One depth-first traversal
     /// that abandons a reading as soon as no key continues it, so trying every combination
     /// of options costs little more than the combinations that exist.
-    pub fn walk_options(&self, options: &[crate::candidates::WordOptions]) -> Vec<(Vec<usize>, u64)> {
+    pub fn walk_options(
+        &self,
+        options: &[crate::candidates::WordOptions],
+    ) -> Vec<(Vec<usize>, u64)> {
         let mut found = Vec::new();
         self.with_steps(|steps| {
             let root = (self.map.as_fst().root().addr(), 0);
