@@ -566,6 +566,77 @@ pub fn build_weighted(entries: &BTreeMap<String, Vec<(String, u32)>>) -> Vec<u8>
     out
 }
 
+/// Which two-word beginnings the keys of a phrase index have: a Bloom filter over each key's
+/// first two words, so that a walk which could only fail at its second word is never started.
+/// Most positions of a spun text have spin-table readings to try, and walking them all
+/// through the expression index (1.1 million keys, its second steps seldom in the step memo)
+/// was a quarter of the time of a spun text; four positions in five fail that way.
+///
+/// Blob layout: magic `UNSPPF01`, then `2^PAIR_BITS` bits. Built from the index by
+/// `unspin dict build` (and by the test that checks the committed file).
+pub struct PairFilter {
+    bits: &'static [u8],
+}
+
+const PAIR_MAGIC: &[u8; 8] = b"UNSPPF01";
+/// log2 of the filter's bits: 1 MiB, about 2.4 % false passes for the 707,000 two-word
+/// beginnings of the expression index with two probes.
+const PAIR_BITS: u32 = 23;
+
+impl PairFilter {
+    pub fn from_bytes(b: &'static [u8]) -> Result<PairFilter, IndexError> {
+        if b.len() < 8 || &b[..8] != PAIR_MAGIC {
+            return Err(IndexError::BadMagic);
+        }
+        if b.len() != 8 + (1 << (PAIR_BITS - 3)) {
+            return Err(IndexError::Truncated);
+        }
+        Ok(PairFilter { bits: &b[8..] })
+    }
+
+    /// The filter of `index`'s keys, as a blob for `from_bytes`.
+    pub fn build(index: &PhraseIndex) -> Vec<u8> {
+        let mut bits = vec![0u8; 1 << (PAIR_BITS - 3)];
+        let mut keys = index.map.stream();
+        while let Some((key, _)) = keys.next() {
+            let mut words = key.split(|&b| b == b' ');
+            let (Some(a), Some(b)) = (words.next(), words.next()) else {
+                continue;
+            };
+            for bit in Self::probes(Self::word_hash(a), Self::word_hash(b)) {
+                bits[bit >> 3] |= 1 << (bit & 7);
+            }
+        }
+        let mut blob = PAIR_MAGIC.to_vec();
+        blob.extend(bits);
+        blob
+    }
+
+    /// A word's hash for `may_start` (FNV-1a: fixed forever, since the filter is stored).
+    pub fn word_hash(word: &[u8]) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for &b in word {
+            h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+        h
+    }
+
+    /// Whether some key may start with the two words of these hashes (false: surely none).
+    #[inline]
+    pub fn may_start(&self, a: u64, b: u64) -> bool {
+        Self::probes(a, b)
+            .into_iter()
+            .all(|bit| self.bits[bit >> 3] & (1 << (bit & 7)) != 0)
+    }
+
+    /// The two bits a pair of words sets.
+    fn probes(a: u64, b: u64) -> [usize; 2] {
+        let h = (a.rotate_left(23) ^ b).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mask = (1 << PAIR_BITS) - 1;
+        [(h >> (64 - PAIR_BITS)) as usize, (h >> 8) as usize & mask]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -648,76 +719,5 @@ mod tests {
             ix.get_weighted("firm").collect::<Vec<_>>(),
             vec![("company", 7), ("business", 3)]
         );
-    }
-}
-
-/// Which two-word beginnings the keys of a phrase index have: a Bloom filter over each key's
-/// first two words, so that a walk which could only fail at its second word is never started.
-/// Most positions of a spun text have spin-table readings to try, and walking them all
-/// through the expression index (1.1 million keys, its second steps seldom in the step memo)
-/// was a quarter of the time of a spun text; four positions in five fail that way.
-///
-/// Blob layout: magic `UNSPPF01`, then `2^PAIR_BITS` bits. Built from the index by
-/// `unspin dict build` (and by the test that checks the committed file).
-pub struct PairFilter {
-    bits: &'static [u8],
-}
-
-const PAIR_MAGIC: &[u8; 8] = b"UNSPPF01";
-/// log2 of the filter's bits: 1 MiB, about 2.4 % false passes for the 707,000 two-word
-/// beginnings of the expression index with two probes.
-const PAIR_BITS: u32 = 23;
-
-impl PairFilter {
-    pub fn from_bytes(b: &'static [u8]) -> Result<PairFilter, IndexError> {
-        if b.len() < 8 || &b[..8] != PAIR_MAGIC {
-            return Err(IndexError::BadMagic);
-        }
-        if b.len() != 8 + (1 << (PAIR_BITS - 3)) {
-            return Err(IndexError::Truncated);
-        }
-        Ok(PairFilter { bits: &b[8..] })
-    }
-
-    /// The filter of `index`'s keys, as a blob for `from_bytes`.
-    pub fn build(index: &PhraseIndex) -> Vec<u8> {
-        let mut bits = vec![0u8; 1 << (PAIR_BITS - 3)];
-        let mut keys = index.map.stream();
-        while let Some((key, _)) = keys.next() {
-            let mut words = key.split(|&b| b == b' ');
-            let (Some(a), Some(b)) = (words.next(), words.next()) else {
-                continue;
-            };
-            for bit in Self::probes(Self::word_hash(a), Self::word_hash(b)) {
-                bits[bit >> 3] |= 1 << (bit & 7);
-            }
-        }
-        let mut blob = PAIR_MAGIC.to_vec();
-        blob.extend(bits);
-        blob
-    }
-
-    /// A word's hash for `may_start` (FNV-1a: fixed forever, since the filter is stored).
-    pub fn word_hash(word: &[u8]) -> u64 {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for &b in word {
-            h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
-        }
-        h
-    }
-
-    /// Whether some key may start with the two words of these hashes (false: surely none).
-    #[inline]
-    pub fn may_start(&self, a: u64, b: u64) -> bool {
-        Self::probes(a, b)
-            .into_iter()
-            .all(|bit| self.bits[bit >> 3] & (1 << (bit & 7)) != 0)
-    }
-
-    /// The two bits a pair of words sets.
-    fn probes(a: u64, b: u64) -> [usize; 2] {
-        let h = (a.rotate_left(23) ^ b).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let mask = (1 << PAIR_BITS) - 1;
-        [(h >> (64 - PAIR_BITS)) as usize, (h >> 8) as usize & mask]
     }
 }
