@@ -1,6 +1,7 @@
 //! The dictionaries the repairer consults, opened from the artifacts embedded in the binary:
 //! the curated spin table (`spins.tsv`), the reverse thesaurus (`thesaurus.idx`), the
-//! expression index (`expressions.idx`) and the language model (`en-us.lm.bin`).
+//! expression index (`expressions.idx`, with the filter of its keys' two-word beginnings in
+//! `expressions.pairs`) and the language model (`en-us.lm.bin`).
 
 use crate::lm::LanguageModel;
 use crate::phrase_index::{PairFilter, PhraseIndex};
@@ -12,7 +13,7 @@ pub const EVIDENCE_TSV: &str = include_str!("../dictionaries/evidence.tsv");
 pub const EXPRESSIONS_TSV: &str = include_str!("../dictionaries/expressions.tsv");
 static THESAURUS_IDX: &[u8] = include_bytes!("../dictionaries/thesaurus.idx");
 static EXPRESSIONS_IDX: &[u8] = include_bytes!("../dictionaries/expressions.idx");
-pub static EXPRESSION_PAIRS: &[u8] = include_bytes!("../dictionaries/expressions.pairs");
+static EXPRESSION_PAIRS: &[u8] = include_bytes!("../dictionaries/expressions.pairs");
 
 /// The count of a row that gives none (a user's own row): trusted as if seen this often and
 /// never left unchanged, so it fires in a spun document (share 0.9) like a learned row
