@@ -59,9 +59,11 @@ pub struct SpinEvidence {
 
 impl SpinEvidence {
     /// The evidence rate of `total` weight over `words` words. Short texts are read as if
-    /// padded with neutral words: one "home" in a five-word line is not evidence of a spun
-    /// document.
+    /// padded with words that lean slightly clean (see `PADDING_LEAN`): one "home" in a
+    /// five-word line is not evidence of a spun document.
     pub fn over(total: f32, words: usize) -> SpinEvidence {
+        let padding = MIN_EVIDENCE_WORDS.saturating_sub(words) as f32;
+        let total = total + PADDING_LEAN * padding / 100.0;
         SpinEvidence {
             per_100_words: total * 100.0 / words.max(MIN_EVIDENCE_WORDS) as f32,
         }
@@ -78,8 +80,16 @@ impl SpinEvidence {
 /// list "0.00" readings nobody should pick).
 const MIN_ALTERNATIVE: f32 = 0.01;
 
-/// Texts shorter than this are scored as if this long (the rest neutral).
+/// Texts shorter than this are scored as if this long (the rest padding).
 const MIN_EVIDENCE_WORDS: usize = 200;
+/// Evidence per 100 words of the padding of a short text. Neutral padding read a clean
+/// paragraph with no evidence either way at the prior's 0.18, and one spinner favourite
+/// ("presently", "via") made it spun. Leaning a little clean halves the changes in clean
+/// paragraphs repaired alone (corpus 3.54 -> 1.58 per 1000 words, web pairs 0.49 -> 0.12) for
+/// recall 0.669 -> 0.662 and 0.662 -> 0.653 in spun ones; whole texts are unchanged, and a
+/// spun sentence on its own is still repaired (-1.5 lost that: 1.12 per 1000 at recall 0.658,
+/// but "The firm mentioned its gizmo sales fell this yr." went untouched; -3 lost more).
+const PADDING_LEAN: f32 = -1.0;
 /// Texts longer than this (about a short article) get a spin rate per stretch (see `rates`).
 const LONG_TEXT_WORDS: usize = 400;
 /// Chance that the next sentence of a long text starts a stretch of the other kind (spun after

@@ -152,3 +152,19 @@ fn a_text_without_words_scores_zero() {
         );
     }
 }
+
+/// A short line with no sign of a spinner reads as clean rather than as the no-evidence
+/// prior (0.18): in a pipeline that passes one paragraph at a time, most are clean.
+#[test]
+fn a_short_line_without_evidence_leans_clean() {
+    let d = Dictionaries::embedded();
+    for text in [
+        "The cat sat on the mat.",
+        "Rain is expected on Tuesday.",
+        "Tickets go on sale in March.",
+    ] {
+        let r = Repairer::new(d).repair(text);
+        assert!(r.spin_score < 0.11, "{text:?}: {}", r.spin_score);
+        assert!(r.repairs.is_empty(), "{text:?}");
+    }
+}
