@@ -294,15 +294,13 @@ fn main() {
         total += s;
         total_loo += l;
     }
-    let mut clean_words = 0;
-    let mut clean_changed = 0;
+    let mut clean_total = CleanChanges::default();
     let mut clean_scores = Vec::new();
     println!();
     for (name, text) in &clean {
         let report = repairer.repair(text);
         let changed = changed_words(text, &report);
-        clean_words += report.words;
-        clean_changed += changed;
+        clean_total.add(changed, report.words);
         clean_scores.push(report.spin_score);
         evidence.push(("clean", name.clone(), report.evidence));
         if changed > 0 {
@@ -381,12 +379,7 @@ fn main() {
         .collect();
     println!("  precision by confidence  {}", bands.join(", "));
     println!("clean texts:");
-    println!(
-        "  changed words per 1000  {:.2}  ({} of {} words)",
-        1000.0 * clean_changed as f64 / clean_words.max(1) as f64,
-        clean_changed,
-        clean_words
-    );
+    println!("  {clean_total}");
     println!("spin score: lowest spun {min_spun:.3} (leave one out), highest clean {max_clean:.3}, AUC {auc:.3}");
     println!(
         "one text of every spun and clean text in turn ({} words), repaired at once:",
@@ -399,12 +392,7 @@ fn main() {
         total.recall(),
         total.precision()
     );
-    println!(
-        "  clean parts: changed words per 1000  {:.2}  ({} of {} words)",
-        1000.0 * mixed.clean_changed as f64 / mixed.clean_words.max(1) as f64,
-        mixed.clean_changed,
-        mixed.clean_words
-    );
+    println!("  clean parts: {}", mixed.clean);
     println!(
         "every paragraph repaired alone ({} of {} pairs have paragraphs that match one to one):",
         lines.pairs,
@@ -415,13 +403,34 @@ fn main() {
         lines.spun.recall(),
         lines.spun.precision()
     );
-    println!(
-        "  clean paragraphs: changed words per 1000  {:.2}  ({} of {} words)",
-        1000.0 * lines.clean_changed as f64 / lines.clean_words.max(1) as f64,
-        lines.clean_changed,
-        lines.clean_words
-    );
+    println!("  clean paragraphs: {}", lines.clean);
     println!("elapsed {:.2} s", t0.elapsed().as_secs_f64());
+}
+
+/// Words the repairs changed in clean text, out of the words read.
+#[derive(Default)]
+struct CleanChanges {
+    changed: usize,
+    words: usize,
+}
+
+impl CleanChanges {
+    fn add(&mut self, changed: usize, words: usize) {
+        self.changed += changed;
+        self.words += words;
+    }
+}
+
+impl std::fmt::Display for CleanChanges {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(
+            f,
+            "changed words per 1000  {:.2}  ({} of {} words)",
+            1000.0 * self.changed as f64 / self.words.max(1) as f64,
+            self.changed,
+            self.words
+        )
+    }
 }
 
 /// How the texts fare one paragraph at a time (a pipeline passing paragraphs, a folder of
@@ -429,8 +438,7 @@ fn main() {
 struct Paragraphs {
     pairs: usize,
     spun: PairScore,
-    clean_changed: usize,
-    clean_words: usize,
+    clean: CleanChanges,
 }
 
 fn paragraphs_alone(repairer: &Repairer, pairs: &[Pair], clean: &[(String, String)]) -> Paragraphs {
@@ -444,8 +452,7 @@ fn paragraphs_alone(repairer: &Repairer, pairs: &[Pair], clean: &[(String, Strin
     let mut out = Paragraphs {
         pairs: 0,
         spun: PairScore::default(),
-        clean_changed: 0,
-        clean_words: 0,
+        clean: CleanChanges::default(),
     };
     for p in pairs {
         let (s, o) = (lines(&p.spun), lines(&p.orig));
@@ -459,8 +466,8 @@ fn paragraphs_alone(repairer: &Repairer, pairs: &[Pair], clean: &[(String, Strin
     }
     for (_, t) in clean {
         for l in lines(t) {
-            out.clean_changed += changed_words(&l, &repairer.repair(&l));
-            out.clean_words += l.split_whitespace().count();
+            let changed = changed_words(&l, &repairer.repair(&l));
+            out.clean.add(changed, l.split_whitespace().count());
         }
     }
     out
@@ -471,8 +478,7 @@ fn paragraphs_alone(repairer: &Repairer, pairs: &[Pair], clean: &[(String, Strin
 struct Mixed {
     words: usize,
     spun: PairScore,
-    clean_changed: usize,
-    clean_words: usize,
+    clean: CleanChanges,
 }
 
 fn mixed_text(repairer: &Repairer, pairs: &[Pair], clean: &[(String, String)]) -> Mixed {
@@ -495,8 +501,7 @@ fn mixed_text(repairer: &Repairer, pairs: &[Pair], clean: &[(String, String)]) -
     let mut m = Mixed {
         words: report.words,
         spun: PairScore::default(),
-        clean_changed: 0,
-        clean_words: 0,
+        clean: CleanChanges::default(),
     };
     for (start, end, orig) in parts {
         let part = &text[start..end];
@@ -520,8 +525,8 @@ fn mixed_text(repairer: &Repairer, pairs: &[Pair], clean: &[(String, String)]) -
         match orig {
             Some(orig) => m.spun += score_pair(part, orig, &r),
             None => {
-                m.clean_changed += changed_words(part, &r);
-                m.clean_words += part.split_whitespace().count();
+                m.clean
+                    .add(changed_words(part, &r), part.split_whitespace().count());
             }
         }
     }

@@ -641,12 +641,21 @@ impl PairFilter {
 mod tests {
     use super::*;
 
+    /// Keys with their lists, as `build` takes them.
+    fn entries(list: &[(&str, &[&str])]) -> BTreeMap<String, Vec<String>> {
+        list.iter()
+            .map(|(k, l)| (k.to_string(), l.iter().map(|s| s.to_string()).collect()))
+            .collect()
+    }
+
+    /// A built blob, opened (leaked: an index reads `'static` bytes).
+    fn open(blob: Vec<u8>) -> PhraseIndex {
+        PhraseIndex::from_bytes(Box::leak(blob.into_boxed_slice())).unwrap()
+    }
+
     #[test]
     fn step_memo_starts_afresh_when_full_and_keeps_answering() {
-        let mut m = BTreeMap::new();
-        m.insert("fact social".to_string(), vec!["Truth Social".to_string()]);
-        let blob: &'static [u8] = Box::leak(build(&m).into_boxed_slice());
-        let ix = PhraseIndex::from_bytes(blob).unwrap();
+        let ix = open(build(&entries(&[("fact social", &["Truth Social"])])));
         let expected = ix.walk(&["fact", "social"]);
         assert_eq!(expected.len(), 1);
         // More distinct words than the memo keeps, twice over, and words too long for it.
@@ -660,15 +669,11 @@ mod tests {
 
     #[test]
     fn pair_filter_passes_every_key_start_and_little_else() {
-        let mut m = BTreeMap::new();
-        m.insert("fact social".to_string(), vec!["Truth Social".to_string()]);
-        m.insert(
-            "coalition of the prepared".to_string(),
-            vec!["x".to_string()],
-        );
-        m.insert("mentioned".to_string(), vec!["said".to_string()]);
-        let blob: &'static [u8] = Box::leak(build(&m).into_boxed_slice());
-        let ix = PhraseIndex::from_bytes(blob).unwrap();
+        let ix = open(build(&entries(&[
+            ("fact social", &["Truth Social"]),
+            ("coalition of the prepared", &["x"]),
+            ("mentioned", &["said"]),
+        ])));
         let filter = PairFilter::build(&ix);
         let filter = PairFilter::from_bytes(Box::leak(filter.into_boxed_slice())).unwrap();
         let passes = |a: &str, b: &str| {
@@ -685,14 +690,11 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let mut m = BTreeMap::new();
-        m.insert("fact social".to_string(), vec!["Truth Social".to_string()]);
-        m.insert(
-            "mentioned".to_string(),
-            vec!["said".to_string(), "noted".to_string()],
-        );
-        let blob: &'static [u8] = Box::leak(build(&m).into_boxed_slice());
-        let ix = PhraseIndex::from_bytes(blob).unwrap();
+        let m = entries(&[
+            ("fact social", &["Truth Social"]),
+            ("mentioned", &["said", "noted"]),
+        ]);
+        let ix = open(build(&m));
         assert_eq!(
             ix.get("mentioned").collect::<Vec<_>>(),
             vec!["said", "noted"]
@@ -713,8 +715,7 @@ mod tests {
             "firm".to_string(),
             vec![("company".to_string(), 7), ("business".to_string(), 3)],
         );
-        let blob: &'static [u8] = Box::leak(build_weighted(&w).into_boxed_slice());
-        let ix = PhraseIndex::from_bytes(blob).unwrap();
+        let ix = open(build_weighted(&w));
         assert_eq!(
             ix.get_weighted("firm").collect::<Vec<_>>(),
             vec![("company", 7), ("business", 3)]

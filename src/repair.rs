@@ -627,7 +627,6 @@ mod tests {
         assert_eq!(match_case("USA", "united states"), "United States");
         assert_eq!(match_case("They’ve", "they have"), "They have");
         assert_eq!(match_case("Nonetheless", "even so"), "Even so");
-        assert_eq!(match_case("Fact Social", "truth social"), "Truth Social");
         assert_eq!(match_case("SAID IT", "told them"), "TOLD THEM");
         assert_eq!(match_case("As a result of", "because"), "Because");
         assert_eq!(match_case("city corridor", "City Hall"), "city hall");
