@@ -62,14 +62,14 @@ for line in sys.stdin:
     # they break (see the quality benchmark).
     rows.append((spun, orig, count, docs, kept, example))
 cur_path = os.path.join(here, "..", "dictionaries", "spins-curated.tsv")
-have = {(r[0], r[1]) for r in rows}
+have = {(r[0], r[1].lower()) for r in rows}
 for line in open(cur_path, encoding="utf-8"):
     if line.startswith("#") or not line.strip():
         continue
     f = tuple(line.rstrip("\n").split("\t"))
-    if (f[0], f[1]) not in have:
+    if (f[0], f[1].lower()) not in have:
         rows.append(f)
-rows.sort(key=lambda r: (r[0], r[1]))
+rows.sort(key=lambda r: (r[0], r[1].lower()))  # an acronym ("US") sorts as lowercase
 print("# spun\toriginal\tcount\tdocs\tkept\texample")
 for r in rows:
     print("\t".join(r))

@@ -105,6 +105,44 @@ pub fn phrase(words: &[Word], r: Range<usize>) -> String {
     s
 }
 
+/// Whether `word` is written as an acronym ("US", "NHS", "U.S."): two or more letters, all
+/// capitals. A spin table keeps such originals as written, since lowercase would restore
+/// "United States" as "Us".
+pub fn is_acronym(word: &str) -> bool {
+    let mut letters = 0;
+    for c in word.chars().filter(|c| c.is_alphabetic()) {
+        if !c.is_uppercase() {
+            return false;
+        }
+        letters += 1;
+    }
+    letters >= 2
+}
+
+/// [`phrase`], but each acronym as the text writes it ("us" -> "US") when `shouting` (the
+/// text of the other side) is not itself all capitals: a headline in capitals has no
+/// acronyms to tell apart.
+pub fn phrase_keeping_acronyms(
+    text: &str,
+    words: &[Word],
+    r: Range<usize>,
+    shouting: bool,
+) -> String {
+    let mut s = String::new();
+    for w in &words[r] {
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        let surface = &text[w.start..w.end];
+        if !shouting && is_acronym(surface) {
+            s.push_str(surface);
+        } else {
+            s.push_str(&w.norm);
+        }
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -546,7 +546,7 @@ pub fn check_spins_tsv(tsv: &str) -> Vec<String> {
         if f[2..5].iter().any(|n| n.parse::<u32>().is_err()) {
             problems.push(format!("{at}: count, docs and kept must be whole numbers"));
         }
-        keys.push(format!("{}\t{}", f[0], f[1]));
+        keys.push(format!("{}\t{}", f[0], crate::tokens::normalize(f[1])));
     }
     problems.extend(check_sorted_unique("spins.tsv", &keys, |s| s.to_string()));
     problems

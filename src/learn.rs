@@ -4,7 +4,7 @@
 //! Every count is a sum over pairs, so new pairs can be learned onto a table whose own pairs
 //! are no longer at hand (`learn_onto`, `evidence_onto`).
 
-use crate::align::{align, phrase, words, Word};
+use crate::align::{align, is_acronym, phrase, phrase_keeping_acronyms, words, Word};
 use std::collections::BTreeMap;
 
 /// A proposed row of `dictionaries/spins.tsv`.
@@ -65,10 +65,14 @@ pub fn learn_onto(base: Vec<Proposal>, pairs: &[(String, String)]) -> Vec<Propos
     let mut rows: BTreeMap<(String, String), Proposal> = BTreeMap::new();
     let mut base_counts: BTreeMap<(String, String), usize> = BTreeMap::new();
     for r in base {
-        let key = (r.spun.clone(), r.original.clone());
+        let key = (r.spun.clone(), crate::tokens::normalize(&r.original));
         base_counts.insert(key.clone(), r.count);
         rows.insert(key, r);
     }
+    // Sightings written as an acronym, per row: the row keeps the capitals when most of its
+    // new sightings have them (one headline in capitals does not make "prices" "PRICES").
+    let mut acronyms: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut written_as: BTreeMap<(String, String), String> = BTreeMap::new();
     for (spun_text, orig_text) in pairs {
         let spun = words(spun_text);
         let orig = words(orig_text);
@@ -90,15 +94,23 @@ pub fn learn_onto(base: Vec<Proposal>, pairs: &[(String, String)]) -> Vec<Propos
             if s == o || (digits(&s) && digits(&o)) {
                 continue;
             }
-            let key = (s.clone(), o.clone());
+            // Rows count together whatever the case; an acronym keeps its capitals.
+            let shouting =
+                is_acronym(&spun_text[spun[e.spun.start].start..spun[e.spun.end - 1].end]);
+            let written = phrase_keeping_acronyms(orig_text, &orig, e.orig.clone(), shouting);
+            let key = (s.clone(), o);
             let row = rows.entry(key.clone()).or_insert_with(|| Proposal {
                 spun: s,
-                original: o,
+                original: key.1.clone(),
                 count: 0,
                 docs: 0,
                 kept: 0,
                 example: context(spun_text, &spun, e.spun.clone()),
             });
+            if written != key.1 {
+                *acronyms.entry(key.clone()).or_default() += 1;
+                written_as.insert(key.clone(), written);
+            }
             row.count += 1;
             if seen_here.insert(key) {
                 row.docs += 1;
@@ -109,9 +121,12 @@ pub fn learn_onto(base: Vec<Proposal>, pairs: &[(String, String)]) -> Vec<Propos
     let spun_texts: Vec<&str> = pairs.iter().map(|p| p.0.as_str()).collect();
     let spun_seen = occurrences(&spun_texts, rows.keys().map(|k| k.0.as_str()));
     let mut spun_edited: BTreeMap<String, usize> = BTreeMap::new();
-    for (key, r) in &rows {
+    for (key, r) in rows.iter_mut() {
         let new = r.count - base_counts.get(key).copied().unwrap_or(0);
         *spun_edited.entry(key.0.clone()).or_default() += new;
+        if acronyms.get(key).is_some_and(|&n| 2 * n > new) {
+            r.original = written_as[key].clone();
+        }
     }
     rows.into_values()
         .map(|mut r| {
@@ -126,13 +141,14 @@ pub fn learn_onto(base: Vec<Proposal>, pairs: &[(String, String)]) -> Vec<Propos
 /// keeps the first sighting's context, which another text repeats only by being the same
 /// text). Learning a text twice would double its counts.
 pub fn already_counted(base: &[Proposal], pair: &(String, String)) -> bool {
-    let examples: std::collections::HashSet<(&str, &str, &str)> = base
-        .iter()
-        .map(|r| (r.spun.as_str(), r.original.as_str(), r.example.as_str()))
-        .collect();
+    let key = |r: &Proposal| {
+        let original = crate::tokens::normalize(&r.original);
+        (r.spun.clone(), original, r.example.clone())
+    };
+    let examples: std::collections::HashSet<_> = base.iter().map(key).collect();
     learn(std::slice::from_ref(pair))
         .iter()
-        .filter(|r| examples.contains(&(r.spun.as_str(), r.original.as_str(), r.example.as_str())))
+        .filter(|r| examples.contains(&key(r)))
         .count()
         >= 2
 }
@@ -319,6 +335,32 @@ pub fn occurrences<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_acronym_original_keeps_its_capitals_when_most_sightings_have_them() {
+        let pair = |s: &str, o: &str| (s.to_string(), o.to_string());
+        let rows = learn(&[
+            pair(
+                "On Max (United States) and Sky Television.",
+                "On Max (US) and Sky TV.",
+            ),
+            pair("Costs rose. COSTS ROSE.", "Prices rose. PRICES ROSE."),
+            pair("Costs fell.", "Prices fell."),
+        ]);
+        let original = |spun: &str| {
+            rows.iter()
+                .find(|r| r.spun == spun)
+                .unwrap()
+                .original
+                .clone()
+        };
+        assert_eq!(original("united states"), "US");
+        assert_eq!(original("television"), "TV");
+        // Shouted text is no acronym, and one sighting in capitals among several is not either.
+        assert_eq!(original("costs"), "prices");
+        let capitals = learn(&[pair("The costs.", "The PRICES."), pair("Costs.", "Prices.")]);
+        assert_eq!(capitals[0].original, "prices");
+    }
 
     #[test]
     fn counts_repeated_substitutions() {

@@ -534,7 +534,15 @@ pub fn match_case(template: &str, replacement: &str) -> String {
     // word of a longer replacement a capital ("They've" -> "They have", not "They Have").
     let all_title = all_title && template.split_whitespace().nth(1).is_some();
     if !any {
-        return replacement.to_lowercase();
+        // Lowercase, but an acronym the table writes in capitals ("US") stays.
+        return replacement
+            .split(' ')
+            .map(|w| match crate::align::is_acronym(w) {
+                true => w.to_string(),
+                false => w.to_lowercase(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
     }
     let first = template.split_whitespace().next().is_some_and(capital);
     let mut out = String::with_capacity(replacement.len());
@@ -625,6 +633,10 @@ mod tests {
         assert_eq!(match_case("Mentioned", "said"), "Said");
         assert_eq!(match_case("NONETHELESS", "however"), "HOWEVER");
         assert_eq!(match_case("USA", "united states"), "United States");
+        // An acronym the table writes in capitals keeps them whatever the spun casing.
+        assert_eq!(match_case("United States", "US"), "US");
+        assert_eq!(match_case("television", "TV"), "TV");
+        assert_eq!(match_case("Television", "TV"), "TV");
         assert_eq!(match_case("They’ve", "they have"), "They have");
         assert_eq!(match_case("Nonetheless", "even so"), "Even so");
         assert_eq!(match_case("SAID IT", "told them"), "TOLD THEM");
