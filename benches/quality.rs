@@ -351,6 +351,12 @@ fn main() {
         total.distance_after
     );
     println!(
+        "  spinner's added words removed {:.3}  ({} of {} runs, as in \"gross sales\" for \"sales\")",
+        total.removal(),
+        total.removed,
+        total.added
+    );
+    println!(
         "spun pairs, leave one out (each pair repaired with the table as learned without it):"
     );
     println!(
@@ -366,6 +372,12 @@ fn main() {
         total_loo.repairs
     );
     println!("  word error reduction {:.3}", total_loo.error_reduction());
+    println!(
+        "  spinner's added words removed {:.3}  ({} of {} runs)",
+        total_loo.removal(),
+        total_loo.removed,
+        total_loo.added
+    );
     let bands: Vec<String> = [(0, 7), (7, 9), (9, 10)]
         .iter()
         .map(|&(a, b)| {

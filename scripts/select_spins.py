@@ -42,6 +42,29 @@ def contraction_fragment(a, b):
     return (a, b) != ("can't", "cannot")
 
 
+# Words a spinner adds that change little but tense, mood or emphasis ("could have", "very
+# long"): an added-word row made only of these and function words, or ending its spun phrase
+# in a function word, is kept only when seen in many documents ("whether or not" ->
+# "whether"), since as a repair it can change the sense ("don't have" -> "have").
+HEDGES = {"will", "would", "may", "might", "could", "can", "should", "shall", "must", "have",
+          "has", "had", "do", "does", "did", "don't", "doesn't", "didn't", "quite", "very",
+          "really", "just", "also", "now", "even", "still", "know", "got", "get", "make"}
+MIN_DOCS_FOR_ADDED_FUNCTION_WORDS = 10
+
+
+def added_words(spun, orig):
+    """The words `spun` adds around `orig` when it is `orig` with words before or after it
+    (the rows `dict learn` makes of words a spinner added: "gross sales" -> "sales")."""
+    s, o = spun.split(), orig.split()
+    if len(s) <= len(o):
+        return None
+    if s[: len(o)] == o:
+        return s[len(o):]
+    if s[len(s) - len(o):] == o:
+        return s[: len(s) - len(o)]
+    return None
+
+
 rows = []
 for line in sys.stdin:
     if line.startswith("#") or not line.strip():
@@ -54,6 +77,11 @@ for line in sys.stdin:
         continue
     if spun in FUNCTION and orig in FUNCTION:
         continue
+    added = added_words(spun, orig)
+    if added and int(docs) < MIN_DOCS_FOR_ADDED_FUNCTION_WORDS:
+        outer = added[-1] if spun.startswith(orig + " ") else added[0]
+        if outer in FUNCTION or all(w in FUNCTION or w in HEDGES for w in added):
+            continue  # "a couple of" -> "a", "fed's rate of" -> "fed's": half a phrase
     if spun.replace(",", "").replace(".", "").isdigit():
         continue  # digits are almost always the writer's own ("4 -> four" misfires)
     # Rows seen once are kept too: the decoder weighs each row by its counts (a row seen

@@ -69,7 +69,7 @@ impl SpinTable {
     /// Parse the TSV format of `dictionaries/spins.tsv`:
     /// `spun <TAB> original <TAB> count <TAB> docs <TAB> kept <TAB> example`;
     /// `#` starts a comment line; a user's table may give just `spun <TAB> original`: a
-    /// missing count reads as [`USER_ROW_COUNT`], docs as 1 and kept as 0.
+    /// missing count reads as [`USER_ROW_COUNT`], missing docs as the count and kept as 0.
     pub fn parse(tsv: &str, source_name: &str) -> Result<SpinTable, TsvError> {
         let mut t = SpinTable::default();
         for (i, line) in tsv.lines().enumerate() {
@@ -93,11 +93,13 @@ impl SpinTable {
                         .map_err(|_| err(format!("column {} must be a count, found {v:?}", k + 1))),
                 }
             };
+            let count = num(2, USER_ROW_COUNT)?;
             let row = SpinRow {
                 spun: crate::tokens::normalize(f[0].trim()),
                 original: f[1].trim().to_string(),
-                count: num(2, USER_ROW_COUNT)?,
-                docs: num(3, 1)?,
+                count,
+                // A row without docs is not one document's sighting (those weigh less).
+                docs: num(3, count)?,
                 kept: num(4, 0)?,
                 example: f.get(5).unwrap_or(&"").to_string(),
             };

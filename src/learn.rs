@@ -4,7 +4,7 @@
 //! Every count is a sum over pairs, so new pairs can be learned onto a table whose own pairs
 //! are no longer at hand (`learn_onto`, `evidence_onto`).
 
-use crate::align::{align, is_acronym, phrase, phrase_keeping_acronyms, words, Word};
+use crate::align::{align, is_acronym, phrase, phrase_keeping_acronyms, words, Edit, Word};
 use std::collections::BTreeMap;
 
 /// A proposed row of `dictionaries/spins.tsv`.
@@ -38,21 +38,75 @@ fn context(text: &str, ws: &[Word], r: std::ops::Range<usize>) -> String {
 /// A stretch of n words replaced by n words is read as n one-word edits ("information
 /// convention" -> "news conference" teaches "information" -> "news" and "convention" ->
 /// "conference"), except where that would keep a word as itself.
-fn split_parallel(e: crate::align::Edit) -> Vec<crate::align::Edit> {
+fn split_parallel(e: Edit) -> Vec<Edit> {
     let n = e.spun.len();
     if n < 2 || n != e.orig.len() {
         return vec![e];
     }
     (0..n)
-        .map(|k| crate::align::Edit {
+        .map(|k| Edit {
             spun: e.spun.start + k..e.spun.start + k + 1,
             orig: e.orig.start + k..e.orig.start + k + 1,
         })
         .collect()
 }
 
-/// Learn proposals from `(spun, original)` text pairs. Pure insertions/deletions and edits
-/// between two numbers are left out ("12 months" -> "year" stays); rows are sorted by spun
+/// How much likelier (log10) the language model finds a word right after another than
+/// anywhere, for the words a spinner added to count as one collocation with their neighbour
+/// (at 1.0, "will likely" and "to make" would pass; "gross sales" is 1.7, "brand new" 2.5).
+const MIN_COLLOCATION: f32 = 1.5;
+
+/// An edit with both sides, as a row needs. Words the spinner added without replacing any
+/// (one or two) become a row with the neighbour they form a collocation with: a thesaurus
+/// spinner swaps "sales" for "gross sales" and "court" for "court docket", and the row
+/// "gross sales" -> "sales" is what a repair needs. The side is the one where the language
+/// model binds the added words to the neighbour ("gross sales", not "the gross"); with
+/// neither bound, or pure deletions, no row.
+fn with_collocate(e: Edit, spun: &[Word], orig: &[Word]) -> Option<Edit> {
+    if !e.orig.is_empty() {
+        return (!e.spun.is_empty()).then_some(e);
+    }
+    if e.spun.is_empty() || e.spun.len() > 2 {
+        return None;
+    }
+    let lm = crate::lm::LanguageModel::embedded();
+    let bound = |a: &str, b: &str| match (lm.word_id(a), lm.word_id(b)) {
+        (Some(a), Some(b)) => lm.logprob(None, Some(a), b) - lm.unigram_logprob(b),
+        _ => f32::NEG_INFINITY,
+    };
+    let same = |s: usize, o: usize| {
+        spun.get(s)
+            .zip(orig.get(o))
+            .is_some_and(|(s, o)| s.norm == o.norm)
+    };
+    let (first, last) = (&spun[e.spun.start].norm, &spun[e.spun.end - 1].norm);
+    let left =
+        match e.spun.start > 0 && e.orig.start > 0 && same(e.spun.start - 1, e.orig.start - 1) {
+            true => bound(&spun[e.spun.start - 1].norm, first),
+            false => f32::NEG_INFINITY,
+        };
+    let right = match same(e.spun.end, e.orig.start) {
+        true => bound(last, &spun[e.spun.end].norm),
+        false => f32::NEG_INFINITY,
+    };
+    if left.max(right) < MIN_COLLOCATION {
+        return None;
+    }
+    Some(match left > right {
+        true => Edit {
+            spun: e.spun.start - 1..e.spun.end,
+            orig: e.orig.start - 1..e.orig.start,
+        },
+        false => Edit {
+            spun: e.spun.start..e.spun.end + 1,
+            orig: e.orig.start..e.orig.start + 1,
+        },
+    })
+}
+
+/// Learn proposals from `(spun, original)` text pairs. Words a spinner added join their
+/// neighbour ([`with_collocate`]); words it dropped, and edits between two numbers, are left
+/// out ("12 months" -> "year" stays); rows are sorted by spun
 /// phrase, then original.
 pub fn learn(pairs: &[(String, String)]) -> Vec<Proposal> {
     learn_onto(Vec::new(), pairs)
@@ -77,10 +131,8 @@ pub fn learn_onto(base: Vec<Proposal>, pairs: &[(String, String)]) -> Vec<Propos
         let spun = words(spun_text);
         let orig = words(orig_text);
         let mut seen_here = std::collections::HashSet::new();
-        for e in align(&spun, &orig).into_iter().flat_map(split_parallel) {
-            if e.spun.is_empty() || e.orig.is_empty() {
-                continue;
-            }
+        let edits = align(&spun, &orig).into_iter().flat_map(split_parallel);
+        for e in edits.filter_map(|e| with_collocate(e, &spun, &orig)) {
             // A phrase broken by punctuation is two edits the aligner merged, not one row.
             let joined = |text: &str, ws: &[Word], r: &std::ops::Range<usize>| {
                 (r.start + 1..r.end).all(|k| text[ws[k - 1].end..ws[k].start].trim().is_empty())
@@ -360,6 +412,34 @@ mod tests {
         assert_eq!(original("costs"), "prices");
         let capitals = learn(&[pair("The costs.", "The PRICES."), pair("Costs.", "Prices.")]);
         assert_eq!(capitals[0].original, "prices");
+    }
+
+    #[test]
+    fn words_a_spinner_added_make_a_row_with_the_neighbour_they_bind_to() {
+        let pair = |s: &str, o: &str| (s.to_string(), o.to_string());
+        let rows = learn(&[
+            pair(
+                "Its gross sales fell, the federal government said.",
+                "Its sales fell, the government said.",
+            ),
+            pair(
+                "He was in court docket on Monday.",
+                "He was in court on Monday.",
+            ),
+            pair("They met on the Monday.", "They met on Monday."),
+        ]);
+        let learned: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|r| (r.spun.as_str(), r.original.as_str()))
+            .collect();
+        assert_eq!(
+            learned,
+            vec![
+                ("court docket", "court"),
+                ("federal government", "government"),
+                ("gross sales", "sales"),
+            ]
+        );
     }
 
     #[test]

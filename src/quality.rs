@@ -21,6 +21,11 @@ pub struct PairScore {
     pub distance_before: usize,
     pub distance_after: usize,
     pub words: usize,
+    /// Words the spinner added without replacing any ("gross" in "gross sales" for "sales"),
+    /// one or two at a time, and how many of these runs a right repair removed. Not part of
+    /// `edits`: recall counts what the original lost.
+    pub added: usize,
+    pub removed: usize,
     /// Judged repairs and right ones by confidence, in tenths (`[k]` holds k/10 up to (k+1)/10).
     pub by_confidence: [(usize, usize); 10],
 }
@@ -34,6 +39,8 @@ impl std::ops::AddAssign for PairScore {
         self.distance_before += o.distance_before;
         self.distance_after += o.distance_after;
         self.words += o.words;
+        self.added += o.added;
+        self.removed += o.removed;
         for (a, b) in self.by_confidence.iter_mut().zip(o.by_confidence) {
             a.0 += b.0;
             a.1 += b.1;
@@ -47,6 +54,9 @@ impl PairScore {
     }
     pub fn precision(&self) -> f64 {
         self.correct as f64 / self.repairs.max(1) as f64
+    }
+    pub fn removal(&self) -> f64 {
+        self.removed as f64 / self.added.max(1) as f64
     }
     pub fn error_reduction(&self) -> f64 {
         1.0 - self.distance_after as f64 / self.distance_before.max(1) as f64
@@ -165,6 +175,7 @@ pub fn score_pair_with_notes(
     // Repairs: where each landed in the fixed text, and whether those words agree.
     let fixed_vs_orig = word_status(&f, &o);
     let spun_vs_orig = word_status(&s, &o);
+    let mut repaired_right = vec![false; sw.len()];
     let mut shift: isize = 0;
     for r in &report.repairs {
         let (fs, fe) = (
@@ -189,6 +200,9 @@ pub fn score_pair_with_notes(
             .filter(|(w, _)| w.start >= fs && w.end <= fe)
             .all(|(_, st)| *st == Some(true));
         if ok {
+            for (k, w) in sw.iter().enumerate() {
+                repaired_right[k] |= w.start >= r.start && w.end <= r.end;
+            }
             score.correct += 1;
             score.by_confidence[band].1 += 1;
             notes.right.push(format!(
@@ -214,6 +228,22 @@ pub fn score_pair_with_notes(
                 r.source,
                 r.confidence()
             ));
+        }
+    }
+    for op in capture_diff_slices(Algorithm::Myers, &s, &o) {
+        if let DiffOp::Delete {
+            old_index, old_len, ..
+        } = op
+        {
+            if old_len <= 2 && old_index > 0 && old_index + old_len < s.len() {
+                score.added += 1;
+                if repaired_right[old_index..old_index + old_len]
+                    .iter()
+                    .all(|&x| x)
+                {
+                    score.removed += 1;
+                }
+            }
         }
     }
     (score, notes)
@@ -245,6 +275,22 @@ mod tests {
             }],
             source: "spins",
         }
+    }
+
+    #[test]
+    fn counts_added_words_a_right_repair_removed() {
+        let spun = "Its gross sales fell and its very own shares rose.";
+        let orig = "Its sales fell and its own shares rose.";
+        let report = |repairs| Report {
+            words: 10,
+            spin_score: 1.0,
+            evidence: Default::default(),
+            repairs,
+        };
+        let none = score_pair(spun, orig, &report(vec![]));
+        assert_eq!((none.added, none.removed, none.edits), (2, 0, 0));
+        let one = score_pair(spun, orig, &report(vec![rep(spun, "gross sales", "sales")]));
+        assert_eq!((one.added, one.removed, one.correct), (2, 1, 1));
     }
 
     #[test]
