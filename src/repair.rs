@@ -336,11 +336,19 @@ impl<'d> Repairer<'d> {
         let start = lat.words[seg.start].start;
         let end = lat.words[seg.end - 1].end;
         let spun = &text[start..end];
+        let curly = curly_apostrophes(text, start, end);
+        let written = |original: &str| {
+            let t = match_case(spun, original);
+            match curly && t.contains('\'') {
+                true => t.replace('\'', "\u{2019}"),
+                false => t,
+            }
+        };
         let mut suggestions: Vec<Suggestion> = Vec::new();
         for (j, score) in &options {
             let Some(j) = j else { continue };
             let c = &lat.cands[seg.start][*j];
-            let t = match_case(spun, c.text);
+            let t = written(c.text);
             if t == spun || suggestions.iter().any(|x| x.text == t) {
                 continue;
             }
@@ -357,7 +365,7 @@ impl<'d> Repairer<'d> {
             }
         }
         let chosen = &lat.cands[seg.start][seg.cand?];
-        if suggestions.first()?.text != match_case(spun, chosen.text) {
+        if suggestions.first()?.text != written(chosen.text) {
             return None;
         }
         let mut r = Repair {
@@ -510,6 +518,21 @@ pub fn apply(text: &str, repairs: &[Repair]) -> String {
 }
 
 /// Give `replacement` the casing of `template`: UPPER, Title (word by word), or as written.
+/// Whether a repair of `text[start..end]` writes its apostrophes curly (’): as the spun
+/// words do when they have one, else as the nearest apostrophe before them does (the tables
+/// write them straight; "Wall Road’s" becomes "Wall Street’s", not "Wall Street's").
+fn curly_apostrophes(text: &str, start: usize, end: usize) -> bool {
+    let is_apostrophe = |c: char| c == '\'' || c == '\u{2019}';
+    if let Some(c) = text[start..end].chars().find(|&c| is_apostrophe(c)) {
+        return c == '\u{2019}';
+    }
+    let mut from = start.saturating_sub(400);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    text[from..start].chars().rev().find(|&c| is_apostrophe(c)) == Some('\u{2019}')
+}
+
 pub fn match_case(template: &str, replacement: &str) -> String {
     let (mut letters, mut upper) = (0, true);
     for c in template.chars().filter(|c| c.is_alphabetic()) {

@@ -43,6 +43,16 @@ fn keeps_case_punctuation_and_spacing() {
 }
 
 #[test]
+fn a_repair_writes_apostrophes_as_the_text_does() {
+    let curly = SPUN.replace("Wall Road", "Wall Road\u{2019}s traders, and Wall Road");
+    let (fixed, _) = fix(&curly);
+    assert!(fixed.contains("Wall Street\u{2019}s "), "{fixed}");
+    let straight = SPUN.replace("Wall Road", "Wall Road's traders, and Wall Road");
+    let (fixed, _) = fix(&straight);
+    assert!(fixed.contains("Wall Street's "), "{fixed}");
+}
+
+#[test]
 fn leaves_a_clean_article_alone() {
     let text = include_str!("../fixtures/seed-000.clean.txt");
     let r = Repairer::new(Dictionaries::embedded()).repair(text);
