@@ -104,6 +104,59 @@ fn with_collocate(e: Edit, spun: &[Word], orig: &[Word]) -> Option<Edit> {
     })
 }
 
+/// A spinner turns a compound noun around ("interest rates" -> "rates of interest"), which
+/// the aligner would see as a replacement beside a dropped word ("greater rates of" ->
+/// "higher", then "rates" missing). Each "a of b" of the spun words (a and b content words)
+/// whose original has "b a" and no "a of b" is a sighting of the row "a of b" -> "b a"
+/// (with its example), and reads as "b a" for the alignment that follows.
+fn turned_around(
+    text: &str,
+    spun: Vec<Word>,
+    orig: &[Word],
+) -> (Vec<Word>, Vec<(String, String, String)>) {
+    let content = |w: &Word| {
+        !crate::tokens::is_function_word(&w.norm) && !w.norm.bytes().any(|b| b.is_ascii_digit())
+    };
+    let has = |ws: &[&str]| {
+        orig.windows(ws.len())
+            .any(|o| o.iter().zip(ws).all(|(o, w)| o.norm == *w))
+    };
+    let mut out = Vec::with_capacity(spun.len());
+    let mut sightings = Vec::new();
+    let mut i = 0;
+    while i < spun.len() {
+        if let [a, of, b, ..] = &spun[i..] {
+            if of.norm == "of"
+                && content(a)
+                && content(b)
+                && has(&[&b.norm, &a.norm])
+                && !has(&[&a.norm, "of", &b.norm])
+            {
+                sightings.push((
+                    format!("{} of {}", a.norm, b.norm),
+                    format!("{} {}", b.norm, a.norm),
+                    context(text, &spun, i..i + 3),
+                ));
+                out.push(Word {
+                    norm: b.norm.clone(),
+                    start: a.start,
+                    end: a.end,
+                });
+                out.push(Word {
+                    norm: a.norm.clone(),
+                    start: b.start,
+                    end: b.end,
+                });
+                i += 3;
+                continue;
+            }
+        }
+        out.push(spun[i].clone());
+        i += 1;
+    }
+    (out, sightings)
+}
+
 /// Learn proposals from `(spun, original)` text pairs. Words a spinner added join their
 /// neighbour ([`with_collocate`]); words it dropped, and edits between two numbers, are left
 /// out ("12 months" -> "year" stays); rows are sorted by spun
@@ -128,9 +181,24 @@ pub fn learn_onto(base: Vec<Proposal>, pairs: &[(String, String)]) -> Vec<Propos
     let mut acronyms: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut written_as: BTreeMap<(String, String), String> = BTreeMap::new();
     for (spun_text, orig_text) in pairs {
-        let spun = words(spun_text);
         let orig = words(orig_text);
+        let (spun, turned) = turned_around(spun_text, words(spun_text), &orig);
         let mut seen_here = std::collections::HashSet::new();
+        for (s, o, example) in turned {
+            let key = (s.clone(), o.clone());
+            let row = rows.entry(key.clone()).or_insert_with(|| Proposal {
+                spun: s,
+                original: o,
+                count: 0,
+                docs: 0,
+                kept: 0,
+                example,
+            });
+            row.count += 1;
+            if seen_here.insert(key) {
+                row.docs += 1;
+            }
+        }
         let edits = align(&spun, &orig).into_iter().flat_map(split_parallel);
         for e in edits.filter_map(|e| with_collocate(e, &spun, &orig)) {
             // A phrase broken by punctuation is two edits the aligner merged, not one row.
@@ -439,6 +507,30 @@ mod tests {
                 ("federal government", "government"),
                 ("gross sales", "sales"),
             ]
+        );
+    }
+
+    #[test]
+    fn a_compound_noun_turned_around_is_one_row() {
+        let rows = learn(&[(
+            "The financial institution raised rates of interest, Hunt mentioned.".to_string(),
+            "The bank raised interest rates, Hunt said.".to_string(),
+        )]);
+        let learned: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|r| (r.spun.as_str(), r.original.as_str()))
+            .collect();
+        assert_eq!(
+            learned,
+            vec![
+                ("financial institution", "bank"),
+                ("mentioned", "said"),
+                ("rates of interest", "interest rates"),
+            ]
+        );
+        assert_eq!(
+            rows[2].example,
+            "The financial institution raised rates of interest, Hunt mentioned"
         );
     }
 
