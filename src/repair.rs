@@ -336,10 +336,9 @@ impl<'d> Repairer<'d> {
         let start = lat.words[seg.start].start;
         let end = lat.words[seg.end - 1].end;
         let spun = &text[start..end];
-        let curly = curly_apostrophes(text, start, end);
         let written = |original: &str| {
             let t = match_case(spun, original);
-            match curly && t.contains('\'') {
+            match t.contains('\'') && curly_apostrophes(text, start, end) {
                 true => t.replace('\'', "\u{2019}"),
                 false => t,
             }
@@ -556,6 +555,9 @@ pub fn match_case(template: &str, replacement: &str) -> String {
     // One capitalised word is sentence case (or a name's own capital): it does not make every
     // word of a longer replacement a capital ("They've" -> "They have", not "They Have").
     let all_title = all_title && template.split_whitespace().nth(1).is_some();
+    if !any && !replacement.contains(char::is_uppercase) {
+        return replacement.to_lowercase();
+    }
     if !any {
         // Lowercase, but an acronym the table writes in capitals ("US") stays.
         return replacement
