@@ -119,9 +119,9 @@ pub fn is_acronym(word: &str) -> bool {
     letters >= 2
 }
 
-/// [`phrase`], but each acronym as the text writes it ("us" -> "US") when `shouting` (the
-/// text of the other side) is not itself all capitals: a headline in capitals has no
-/// acronyms to tell apart.
+/// [`phrase`], but each acronym as the text writes it ("us" -> "US"), unless `shouting` (the
+/// other side of the edit is written all in capitals): a headline in capitals has no acronyms
+/// to tell apart.
 pub fn phrase_keeping_acronyms(
     text: &str,
     words: &[Word],

@@ -1,6 +1,7 @@
 //! `unspin dict learn`: learn what a spinner substitutes from aligned spun/original pairs.
-//! Each short replaced stretch between unchanged anchors is a proposed spin-table row with
-//! how often it was seen, in how many documents, and a short example from the spun text.
+//! Each short replaced stretch between unchanged anchors (and each word run the spinner
+//! added, with the neighbour it binds to) is a proposed spin-table row with how often it was
+//! seen, in how many documents, and a short example from the spun text.
 //! Every count is a sum over pairs, so new pairs can be learned onto a table whose own pairs
 //! are no longer at hand (`learn_onto`, `evidence_onto`).
 
@@ -158,9 +159,9 @@ fn turned_around(
 }
 
 /// Learn proposals from `(spun, original)` text pairs. Words a spinner added join their
-/// neighbour ([`with_collocate`]); words it dropped, and edits between two numbers, are left
-/// out ("12 months" -> "year" stays); rows are sorted by spun
-/// phrase, then original.
+/// neighbour ([`with_collocate`]), a compound it turned around is one row ([`turned_around`]);
+/// words it dropped, and edits between two numbers, are left out ("12 months" -> "year"
+/// stays). Rows are sorted by spun phrase, then original.
 pub fn learn(pairs: &[(String, String)]) -> Vec<Proposal> {
     learn_onto(Vec::new(), pairs)
 }
