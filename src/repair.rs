@@ -516,7 +516,6 @@ pub fn apply(text: &str, repairs: &[Repair]) -> String {
     out
 }
 
-/// Give `replacement` the casing of `template`: UPPER, Title (word by word), or as written.
 /// Whether a repair of `text[start..end]` writes its apostrophes curly (’): as the spun
 /// words do when they have one, else as the nearest apostrophe before them does (the tables
 /// write them straight; "Wall Road’s" becomes "Wall Street’s", not "Wall Street's").
@@ -532,6 +531,7 @@ fn curly_apostrophes(text: &str, start: usize, end: usize) -> bool {
     text[from..start].chars().rev().find(|&c| is_apostrophe(c)) == Some('\u{2019}')
 }
 
+/// Give `replacement` the casing of `template`: UPPER, Title (word by word), or as written.
 pub fn match_case(template: &str, replacement: &str) -> String {
     let (mut letters, mut upper) = (0, true);
     for c in template.chars().filter(|c| c.is_alphabetic()) {
