@@ -334,6 +334,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_single_document_row_into_a_function_word_is_not_used() {
+        let t = SpinTable::parse(
+            "amusing\ta\t3\t1\t0\nwithin\tin\t5\t3\t0\ngizmo\tthe\nshe or he\tthey\t1\t1\t0\n",
+            "test",
+        )
+        .unwrap();
+        assert!(t.get("amusing").is_empty());
+        assert_eq!(t.get("within")[0].original, "in");
+        assert_eq!(t.get("gizmo")[0].original, "the"); // a user's row counts as many documents
+        assert_eq!(t.get("she or he")[0].original, "they");
+    }
+
+    #[test]
     fn one_word_rows_give_possessive_rows() {
         let t = SpinTable::parse(
             "courtroom\tcourt\t3\t2\t1\tx\nfirm's\tcompany's\t2\t1\t0\tx\nfirm\tcompany\t5\t3\t0\tx\n",
