@@ -186,19 +186,7 @@ pub fn learn_onto(base: Vec<Proposal>, pairs: &[(String, String)]) -> Vec<Propos
         let (spun, turned) = turned_around(spun_text, words(spun_text), &orig);
         let mut seen_here = std::collections::HashSet::new();
         for (s, o, example) in turned {
-            let key = (s.clone(), o.clone());
-            let row = rows.entry(key.clone()).or_insert_with(|| Proposal {
-                spun: s,
-                original: o,
-                count: 0,
-                docs: 0,
-                kept: 0,
-                example,
-            });
-            row.count += 1;
-            if seen_here.insert(key) {
-                row.docs += 1;
-            }
+            sight(&mut rows, &mut seen_here, (s, o), || example);
         }
         let edits = align(&spun, &orig).into_iter().flat_map(split_parallel);
         for e in edits.filter_map(|e| with_collocate(e, &spun, &orig)) {
@@ -219,23 +207,14 @@ pub fn learn_onto(base: Vec<Proposal>, pairs: &[(String, String)]) -> Vec<Propos
             let shouting =
                 is_acronym(&spun_text[spun[e.spun.start].start..spun[e.spun.end - 1].end]);
             let written = phrase_keeping_acronyms(orig_text, &orig, e.orig.clone(), shouting);
-            let key = (s.clone(), o);
-            let row = rows.entry(key.clone()).or_insert_with(|| Proposal {
-                spun: s,
-                original: key.1.clone(),
-                count: 0,
-                docs: 0,
-                kept: 0,
-                example: context(spun_text, &spun, e.spun.clone()),
-            });
+            let key = (s, o);
             if written != key.1 {
                 *acronyms.entry(key.clone()).or_default() += 1;
                 written_as.insert(key.clone(), written);
             }
-            row.count += 1;
-            if seen_here.insert(key) {
-                row.docs += 1;
-            }
+            sight(&mut rows, &mut seen_here, key, || {
+                context(spun_text, &spun, e.spun.clone())
+            });
         }
     }
     // kept += occurrences in the new spun texts minus sightings there as an edit.
@@ -255,6 +234,28 @@ pub fn learn_onto(base: Vec<Proposal>, pairs: &[(String, String)]) -> Vec<Propos
             r
         })
         .collect()
+}
+
+/// Count one sighting of the row `key` (spun, lowercase original) in the current text: a new
+/// row takes `example` as its context; `seen_here` holds the rows this text showed already.
+fn sight(
+    rows: &mut BTreeMap<(String, String), Proposal>,
+    seen_here: &mut std::collections::HashSet<(String, String)>,
+    key: (String, String),
+    example: impl FnOnce() -> String,
+) {
+    let row = rows.entry(key.clone()).or_insert_with(|| Proposal {
+        spun: key.0.clone(),
+        original: key.1.clone(),
+        count: 0,
+        docs: 0,
+        kept: 0,
+        example: example(),
+    });
+    row.count += 1;
+    if seen_here.insert(key) {
+        row.docs += 1;
+    }
 }
 
 /// Whether the pair `(spun, original)` looks already counted in `base`: two or more of the
@@ -457,6 +458,13 @@ pub fn occurrences<'a>(
 mod tests {
     use super::*;
 
+    /// The rows as (spun, original), in the table's order.
+    fn learned(rows: &[Proposal]) -> Vec<(&str, &str)> {
+        rows.iter()
+            .map(|r| (r.spun.as_str(), r.original.as_str()))
+            .collect()
+    }
+
     #[test]
     fn an_acronym_original_keeps_its_capitals_when_most_sightings_have_them() {
         let pair = |s: &str, o: &str| (s.to_string(), o.to_string());
@@ -497,12 +505,8 @@ mod tests {
             ),
             pair("They met on the Monday.", "They met on Monday."),
         ]);
-        let learned: Vec<(&str, &str)> = rows
-            .iter()
-            .map(|r| (r.spun.as_str(), r.original.as_str()))
-            .collect();
         assert_eq!(
-            learned,
+            learned(&rows),
             vec![
                 ("court docket", "court"),
                 ("federal government", "government"),
@@ -517,12 +521,8 @@ mod tests {
             "The financial institution raised rates of interest, Hunt mentioned.".to_string(),
             "The bank raised interest rates, Hunt said.".to_string(),
         )]);
-        let learned: Vec<(&str, &str)> = rows
-            .iter()
-            .map(|r| (r.spun.as_str(), r.original.as_str()))
-            .collect();
         assert_eq!(
-            learned,
+            learned(&rows),
             vec![
                 ("financial institution", "bank"),
                 ("mentioned", "said"),
@@ -558,12 +558,8 @@ mod tests {
             "at a information convention today".to_string(),
             "at a news conference today".to_string(),
         )]);
-        let pairs_learned: Vec<(&str, &str)> = two
-            .iter()
-            .map(|r| (r.spun.as_str(), r.original.as_str()))
-            .collect();
         assert_eq!(
-            pairs_learned,
+            learned(&two),
             vec![("convention", "conference"), ("information", "news")]
         );
         let firm = rows.iter().find(|r| r.spun == "firm").unwrap();
