@@ -207,6 +207,13 @@ pub fn commonness(lm: &LanguageModel, term: &str) -> f32 {
         .fold(0.0, f32::min)
 }
 
+/// A reverse-thesaurus key is indexed only when some candidate holds at least this share of
+/// its list: at any spin rate the decoder drops candidates with less (see
+/// `Tuning::thesaurus_min_share`, 0.158 at the highest rate), and a key whose candidates all
+/// fall below it would only cost its walk. Leaving out those keys (words with many
+/// candidate originals, "study" or "data") keeps every repair as it was.
+pub const MIN_INDEX_SHARE: f32 = 0.15;
+
 /// The reverse thesaurus: observed form -> the most common candidate originals a spinner
 /// would likely have turned into it, each with its fan-out (how many forms it links to): a
 /// spinner picking any synonym of an original produces a given one with probability about
@@ -222,11 +229,12 @@ pub fn thesaurus(forms: &SynonymGraph, lm: &LanguageModel) -> BTreeMap<String, V
             .collect();
         c.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
         c.truncate(MAX_CANDIDATES);
-        if !c.is_empty() {
-            let list = c
-                .into_iter()
-                .map(|(_, s)| (s.clone(), forms.get(s).map_or(1, |f| f.len()) as u32))
-                .collect();
+        let list: Vec<(String, u32)> = c
+            .into_iter()
+            .map(|(_, s)| (s.clone(), forms.get(s).map_or(1, |f| f.len()) as u32))
+            .collect();
+        let best = phrase_index::inverse_shares(list.iter().map(|e| e.1)).fold(0.0, f32::max);
+        if best >= MIN_INDEX_SHARE {
             out.insert(k.clone(), list);
         }
     }

@@ -69,6 +69,15 @@ impl Default for Tuning {
     }
 }
 
+impl Tuning {
+    /// The smallest share of its word's candidates a thesaurus candidate needs at spin rate
+    /// `rate` (at most 1): below it, its prior loses to keeping the words by more than
+    /// `max_lm_gain`, so the lattice would drop it.
+    pub fn thesaurus_min_share(&self, rate: f32) -> f32 {
+        10f32.powf(-self.max_lm_gain) / (rate * self.thesaurus_mass)
+    }
+}
+
 /// One step of a path: words `start..end` either kept (`cand: None`) or replaced by
 /// candidate `cand` of the lattice's list at `start`.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -221,6 +221,12 @@ thread_local! {
 }
 const MAX_LIST: usize = 255;
 
+/// Each entry's share of a list when every entry counts 1 / its weight (at least 1).
+pub fn inverse_shares(weights: impl Iterator<Item = u32> + Clone) -> impl Iterator<Item = f32> {
+    let total: f32 = weights.clone().map(|w| 1.0 / w.max(1) as f32).sum();
+    weights.map(move |w| 1.0 / w.max(1) as f32 / total)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
     #[error("not a phrase index (bad magic); rebuild with `unspin dict build`")]
@@ -438,10 +444,11 @@ impl PhraseIndex {
             if let Some(list) = memo.get(&v) {
                 return list.clone();
             }
-            let total: f32 = self.weights_of(v).map(|w| 1.0 / w.max(1) as f32).sum();
+            let shares = inverse_shares(self.weights_of(v));
             let list: std::rc::Rc<[(&'static str, f32)]> = self
                 .entries_of(v)
-                .map(|(e, w)| (e, 1.0 / w.max(1) as f32 / total))
+                .zip(shares)
+                .map(|((e, _), share)| (e, share))
                 .collect();
             remember(memo, v, list.clone());
             list
@@ -449,7 +456,7 @@ impl PhraseIndex {
     }
 
     /// Just the weights of the entries of a value `walk` returned.
-    pub fn weights_of(&self, v: u64) -> impl Iterator<Item = u32> + '_ {
+    pub fn weights_of(&self, v: u64) -> impl Iterator<Item = u32> + Clone + '_ {
         let (first, count) = ((v >> 8) as usize, (v & 0xff) as usize);
         (first..first + count).map(move |i| u32_at(self.weights, 4 * i))
     }

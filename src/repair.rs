@@ -173,7 +173,7 @@ impl<'d> Repairer<'d> {
             thesaurus: useful(t.thesaurus_mass),
             // The lattice would drop these anyway (a thesaurus candidate's prior is
             // rate x mass x share); skipping them here saves building them.
-            thesaurus_min_share: floor / (rate * t.thesaurus_mass),
+            thesaurus_min_share: t.thesaurus_min_share(rate),
         }
     }
 

@@ -99,3 +99,32 @@ fn every_spin_row_fires_on_its_example() {
         failures.join("\n")
     );
 }
+
+/// The reverse thesaurus stands for substitutions the spin table does not know: a word the
+/// table has rows for from several documents gets none of its candidates, a word it lacks
+/// does.
+#[test]
+fn the_thesaurus_speaks_only_where_the_spin_table_is_silent() {
+    let d = Dictionaries::embedded();
+    let from_thesaurus = |phrase: &str| -> Vec<String> {
+        whole_phrase(phrase, d)
+            .iter()
+            .filter(|c| c.source.name() == "thesaurus")
+            .map(|c| c.text.to_string())
+            .collect()
+    };
+    assert!(d.spins.get("automobile").iter().any(|r| r.docs >= 2));
+    assert!(d.thesaurus.contains("automobile"));
+    assert_eq!(from_thesaurus("automobile"), Vec::<String>::new());
+    assert!(d.spins.get("gigantic").is_empty());
+    assert!(from_thesaurus("gigantic").contains(&"mammoth".to_string()));
+}
+
+/// The thesaurus index leaves out keys whose candidates all hold a smaller share than the
+/// decoder could ever use; that is safe only while the decoder's smallest share, at the
+/// highest spin rate, is at least the index's.
+#[test]
+fn the_thesaurus_index_keeps_every_key_the_decoder_can_use() {
+    let t = unspin::decode::Tuning::default();
+    assert!(t.thesaurus_min_share(1.0) >= unspin::builder::MIN_INDEX_SHARE);
+}
