@@ -164,7 +164,9 @@ pub fn candidates_from<'d>(
     // Each word's own rows, looked up once: they start the word's walk through the table,
     // give its readings when restoring an expression, and tell the thesaurus where the
     // table already knows the spinner's substitutions.
-    let rows: Vec<&[SpinRow]> = words.iter().map(|w| dicts.spins.get(&w.norm)).collect();
+    let looked_up: Vec<(&[SpinRow], bool)> =
+        words.iter().map(|w| dicts.spins.lookup(&w.norm)).collect();
+    let rows: Vec<&[SpinRow]> = looked_up.iter().map(|l| l.0).collect();
     let options: Vec<WordOptions> = match sources.expressions {
         true => words
             .iter()
@@ -241,9 +243,9 @@ pub fn candidates_from<'d>(
             key.push_str(w);
             let end = i + j + 1;
             if spins {
-                let rows = match j {
-                    0 => rows[i],
-                    _ => dicts.spins.get(&key),
+                let (rows, continues) = match j {
+                    0 => looked_up[i],
+                    _ => dicts.spins.lookup(&key),
                 };
                 for (r, share) in rows.iter().zip(SpinTable::shares(rows)) {
                     push(
@@ -258,7 +260,7 @@ pub fn candidates_from<'d>(
                         },
                     );
                 }
-                spins = dicts.spins.continues(&key);
+                spins = continues;
             }
             if let Some(found) = expressions.get(j).filter(|f| !f.is_empty()) {
                 let n = found.len() as u32;

@@ -5,7 +5,7 @@
 
 use crate::lm::LanguageModel;
 use crate::phrase_index::{PairFilter, PhraseIndex};
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::OnceLock;
 
 pub const SPINS_TSV: &str = include_str!("../dictionaries/spins.tsv");
@@ -35,26 +35,25 @@ pub struct SpinRow {
 /// The curated spin table: spun phrase (normalised) -> rows, most frequent original first.
 #[derive(Debug, Default, Clone)]
 pub struct SpinTable {
-    rows: HashMap<String, Vec<SpinRow>>,
+    /// Every key, and every run of a key's first words short of the whole key, so that one
+    /// look-up answers both `get` and `continues`.
+    phrases: HashMap<String, Phrase>,
     /// Originals (normalised) -> times replaced in the pairs.
     originals: HashMap<String, u32>,
-    /// Every key's first words short of the whole key (see `continues`).
-    prefixes: HashSet<String>,
     max_words: usize,
+}
+
+/// What the spin table knows of a phrase: its rows (none when it is only the beginning of
+/// a key) and whether some longer key starts with it and a space.
+#[derive(Debug, Default, Clone)]
+struct Phrase {
+    rows: Vec<SpinRow>,
+    continues: bool,
 }
 
 /// The proper word prefixes of `phrase`: "a" and "a b" for "a b c".
 fn word_prefixes(phrase: &str) -> impl Iterator<Item = &str> {
     phrase.match_indices(' ').map(|(i, _)| &phrase[..i])
-}
-
-/// Add the proper word prefixes of `phrase` to `set`.
-fn note_prefixes(set: &mut HashSet<String>, phrase: &str) {
-    for prefix in word_prefixes(phrase) {
-        if !set.contains(prefix) {
-            set.insert(prefix.to_string());
-        }
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -125,7 +124,7 @@ impl SpinTable {
             t.add(row);
         }
         t.derive_possessives();
-        for v in t.rows.values_mut() {
+        for v in t.phrases.values_mut().map(|p| &mut p.rows) {
             v.sort_by(|a, b| b.count.cmp(&a.count).then(a.original.cmp(&b.original)));
         }
         Ok(t)
@@ -137,8 +136,8 @@ impl SpinTable {
     fn derive_possessives(&mut self) {
         let plain = |w: &str| !w.is_empty() && w.chars().all(char::is_alphabetic);
         let mut derived: Vec<SpinRow> = Vec::new();
-        for (spun, rows) in &self.rows {
-            if !plain(spun) || self.rows.contains_key(&format!("{spun}'s")) {
+        for (spun, rows) in self.phrases.iter().map(|(k, p)| (k, &p.rows)) {
+            if !plain(spun) || !self.get(&format!("{spun}'s")).is_empty() {
                 continue;
             }
             for r in rows.iter().filter(|r| plain(&r.original)) {
@@ -156,14 +155,42 @@ impl SpinTable {
     }
 
     fn add(&mut self, row: SpinRow) {
-        note_prefixes(&mut self.prefixes, &row.spun);
-        self.rows.entry(row.spun.clone()).or_default().push(row);
+        self.note_prefixes(&row.spun);
+        self.phrases
+            .entry(row.spun.clone())
+            .or_default()
+            .rows
+            .push(row);
     }
 
-    /// Whether some key is longer than `phrase` and starts with it and a space: when not, no
-    /// longer phrase need be looked up.
+    /// Mark the proper word prefixes of `key` as continuing.
+    fn note_prefixes(&mut self, key: &str) {
+        for prefix in word_prefixes(key) {
+            match self.phrases.get_mut(prefix) {
+                Some(p) => p.continues = true,
+                None => {
+                    let p = Phrase {
+                        rows: Vec::new(),
+                        continues: true,
+                    };
+                    self.phrases.insert(prefix.to_string(), p);
+                }
+            }
+        }
+    }
+
+    /// The rows of `phrase`, and whether some key is longer than it and starts with it and a
+    /// space (when not, no longer phrase need be looked up), in one look-up.
+    pub fn lookup(&self, phrase: &str) -> (&[SpinRow], bool) {
+        match self.phrases.get(phrase) {
+            Some(p) => (&p.rows, p.continues),
+            None => (&[], false),
+        }
+    }
+
+    /// Whether some key is longer than `phrase` and starts with it and a space.
     pub fn continues(&self, phrase: &str) -> bool {
-        self.prefixes.contains(phrase)
+        self.lookup(phrase).1
     }
 
     /// P(original | observed spun phrase) for each of `rows` (the rows of one spun phrase,
@@ -177,7 +204,7 @@ impl SpinTable {
     }
 
     pub fn get(&self, spun: &str) -> &[SpinRow] {
-        self.rows.get(spun).map_or(&[], |v| v.as_slice())
+        self.lookup(spun).0
     }
 
     fn note_original(&mut self, row: &SpinRow) {
@@ -197,18 +224,18 @@ impl SpinTable {
     }
 
     pub fn len(&self) -> usize {
-        self.rows.values().map(Vec::len).sum()
+        self.phrases.values().map(|p| p.rows.len()).sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.len() == 0
     }
 
     /// Add the rows of another table (a user's extra table).
     pub fn extend(&mut self, other: SpinTable) {
-        for (k, v) in other.rows {
-            note_prefixes(&mut self.prefixes, &k);
-            self.rows.entry(k).or_default().extend(v);
+        for (k, p) in other.phrases {
+            self.note_prefixes(&k);
+            self.phrases.entry(k).or_default().rows.extend(p.rows);
         }
         for (k, n) in other.originals {
             *self.originals.entry(k).or_default() += n;
@@ -219,8 +246,8 @@ impl SpinTable {
     /// A copy without the rows `keep` rejects (for leave-one-out measurement).
     pub fn filtered(&self, keep: impl Fn(&SpinRow) -> bool) -> SpinTable {
         let mut t = SpinTable::default();
-        for v in self.rows.values() {
-            for r in v.iter().filter(|r| keep(r)) {
+        for p in self.phrases.values() {
+            for r in p.rows.iter().filter(|r| keep(r)) {
                 t.max_words = t.max_words.max(r.spun.split(' ').count());
                 t.note_original(r);
                 t.add(r.clone());
