@@ -1,6 +1,7 @@
 //! Spinner artefacts that are not word swaps: spintax the spinner failed to expand
-//! ("{that a}", "{fast|quick}") and ad placeholders ("[ad_1]"). Each becomes a repair like
-//! any other, so it shows in check, diff and review and can be rejected.
+//! ("{that a}", "{fast|quick}"), ad placeholders ("[ad_1]") and the link line auto-blogging
+//! farms end a copied article with ("Source link", spun "Supply hyperlink"). Each becomes a
+//! repair like any other, so it shows in check, diff and review and can be rejected.
 
 use crate::repair::{Repair, Suggestion};
 
@@ -33,6 +34,36 @@ pub fn find(text: &str, spun: bool) -> Vec<Repair> {
             _ => {}
         }
         i += 1;
+    }
+    out.extend(link_lines(text));
+    out.sort_by_key(|r| r.start);
+    out
+}
+
+/// The words of a farm's link line, "Source link", as its spinner may have left them.
+const LINK_LINE: [&[&str]; 2] = [&["source", "supply"], &["link", "hyperlink"]];
+
+/// Repairs removing every line that holds only a farm's link line ("Source link", "Supply
+/// hyperlink"): it points to the copied article and is none of its text.
+fn link_lines(text: &str) -> Vec<Repair> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        // The longest form, "supply hyperlink", has 16 bytes; most lines are longer.
+        let is_link = trimmed.len() <= 16 && {
+            let words: Vec<&str> = trimmed.split_whitespace().collect();
+            words.len() == LINK_LINE.len()
+                && words
+                    .iter()
+                    .zip(LINK_LINE)
+                    .all(|(w, forms)| forms.iter().any(|f| w.eq_ignore_ascii_case(f)))
+        };
+        if is_link {
+            let at = start + (line.len() - line.trim_start().len());
+            out.push(repair(text, at, at + trimmed.len(), "", 0.95));
+        }
+        start += line.len();
     }
     out
 }
@@ -89,6 +120,15 @@ mod tests {
         assert_eq!(
             fixed,
             "betting that a brighter fast chip.\n\nText {x: 1} and {not closed"
+        );
+    }
+
+    #[test]
+    fn drops_a_farms_link_line_only_when_it_stands_alone() {
+        let t = "The end.\n\nSupply hyperlink\n  Source link \nSee the source link below.\n";
+        assert_eq!(
+            apply(t, &find(t, false)),
+            "The end.\n\n\n   \nSee the source link below.\n"
         );
     }
 

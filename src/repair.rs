@@ -486,10 +486,17 @@ fn ln_add_exp(a: f32, b: f32) -> f32 {
     hi + (lo - hi).exp().ln_1p()
 }
 
-/// Merge two sorted repair lists; where they overlap, the first list's repair wins.
+/// Merge sorted word repairs `a` with sorted artefact repairs `b`.
 fn merge(a: Vec<Repair>, b: Vec<Repair>) -> Vec<Repair> {
     let mut out: Vec<Repair> = Vec::with_capacity(a.len() + b.len());
     let overlaps = |x: &Repair, y: &Repair| x.start < y.end && y.start < x.end;
+    let within = |x: &Repair, y: &Repair| y.start <= x.start && x.end <= y.end;
+    // An artefact reads its whole span ("Supply hyperlink" is a link line, not two swapped
+    // words): word repairs inside one give way to it, one overlapping it partly wins.
+    let a: Vec<Repair> = a
+        .into_iter()
+        .filter(|r| !b.iter().any(|y| within(r, y)))
+        .collect();
     let b: Vec<Repair> = b
         .into_iter()
         .filter(|r| !a.iter().any(|x| overlaps(x, r)))
