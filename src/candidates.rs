@@ -195,7 +195,6 @@ pub fn candidates_from<'d>(
                     .any(|&a| hashes[i + 1].iter().any(|&b| pairs.may_start(a, b)))
         })
         .collect();
-    // Every walk starts with one word: ask for all those first steps at once.
     // The reverse thesaurus stands for substitutions the spin table does not know: a phrase
     // starting with a word the table knows as a spun form from several documents is judged
     // by the table alone. Walking the thesaurus there too took 6-12 % of a spun text's time
@@ -205,6 +204,7 @@ pub fn candidates_from<'d>(
         .iter()
         .map(|r| sources.thesaurus && r.iter().all(|r| r.docs < 2))
         .collect();
+    // Every walk starts with one word: ask for all those first steps at once.
     for (i, w) in words.iter().enumerate() {
         if thesaurus_at[i] {
             dicts.thesaurus.prefetch_first(&w.norm);
