@@ -458,6 +458,11 @@ pub fn occurrences<'a>(
 mod tests {
     use super::*;
 
+    /// A spun/original pair as `learn` takes it.
+    fn pair(spun: &str, original: &str) -> (String, String) {
+        (spun.to_string(), original.to_string())
+    }
+
     /// The rows as (spun, original), in the table's order.
     fn learned(rows: &[Proposal]) -> Vec<(&str, &str)> {
         rows.iter()
@@ -467,7 +472,6 @@ mod tests {
 
     #[test]
     fn an_acronym_original_keeps_its_capitals_when_most_sightings_have_them() {
-        let pair = |s: &str, o: &str| (s.to_string(), o.to_string());
         let rows = learn(&[
             pair(
                 "On Max (United States) and Sky Television.",
@@ -493,7 +497,6 @@ mod tests {
 
     #[test]
     fn words_a_spinner_added_make_a_row_with_the_neighbour_they_bind_to() {
-        let pair = |s: &str, o: &str| (s.to_string(), o.to_string());
         let rows = learn(&[
             pair(
                 "Its gross sales fell, the federal government said.",
