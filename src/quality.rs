@@ -73,8 +73,13 @@ impl PairScore {
 /// Per word of `a`: None when it has no counterpart in `b` (inside a long difference), or
 /// `Some(equal)` with whether it is aligned to an identical word.
 fn word_status(a: &[&str], b: &[&str]) -> Vec<Option<bool>> {
-    let mut st = vec![None; a.len()];
-    for op in capture_diff_slices(Algorithm::Myers, a, b) {
+    status_of(&capture_diff_slices(Algorithm::Myers, a, b), a.len())
+}
+
+/// [`word_status`] from the word diff `ops` of a text of `len` words against another.
+fn status_of(ops: &[DiffOp], len: usize) -> Vec<Option<bool>> {
+    let mut st = vec![None; len];
+    for &op in ops {
         match op {
             DiffOp::Equal { old_index, len, .. } => st[old_index..old_index + len].fill(Some(true)),
             DiffOp::Delete {
@@ -174,7 +179,8 @@ pub fn score_pair_with_notes(
     }
     // Repairs: where each landed in the fixed text, and whether those words agree.
     let fixed_vs_orig = word_status(&f, &o);
-    let spun_vs_orig = word_status(&s, &o);
+    let spun_ops = capture_diff_slices(Algorithm::Myers, &s, &o);
+    let spun_vs_orig = status_of(&spun_ops, s.len());
     let mut repaired_right = vec![false; sw.len()];
     let mut shift: isize = 0;
     for r in &report.repairs {
@@ -230,7 +236,7 @@ pub fn score_pair_with_notes(
             ));
         }
     }
-    for op in capture_diff_slices(Algorithm::Myers, &s, &o) {
+    for &op in &spun_ops {
         if let DiffOp::Delete {
             old_index, old_len, ..
         } = op
