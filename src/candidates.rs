@@ -166,12 +166,11 @@ pub fn candidates_from<'d>(
     // table already knows the spinner's substitutions.
     let looked_up: Vec<(&[SpinRow], bool)> =
         words.iter().map(|w| dicts.spins.lookup(&w.norm)).collect();
-    let rows: Vec<&[SpinRow]> = looked_up.iter().map(|l| l.0).collect();
     let options: Vec<WordOptions> = match sources.expressions {
         true => words
             .iter()
-            .zip(&rows)
-            .map(|(w, r)| word_options(w, r))
+            .zip(&looked_up)
+            .map(|(w, (rows, _))| word_options(w, rows))
             .collect(),
         false => Vec::new(),
     };
@@ -200,9 +199,9 @@ pub fn candidates_from<'d>(
     // by the table alone. Walking the thesaurus there too took 6-12 % of a spun text's time
     // and changed no restored edit on the corpus or web pairs (leave one out); skipping it
     // after a single-document row too would have lost two ("limitless" -> "unlimited").
-    let thesaurus_at: Vec<bool> = rows
+    let thesaurus_at: Vec<bool> = looked_up
         .iter()
-        .map(|r| sources.thesaurus && r.iter().all(|r| r.docs < 2))
+        .map(|(rows, _)| sources.thesaurus && rows.iter().all(|r| r.docs < 2))
         .collect();
     // Every walk starts with one word: ask for all those first steps at once.
     for (i, w) in words.iter().enumerate() {

@@ -188,11 +188,6 @@ impl SpinTable {
         }
     }
 
-    /// Whether some key is longer than `phrase` and starts with it and a space.
-    pub fn continues(&self, phrase: &str) -> bool {
-        self.lookup(phrase).1
-    }
-
     /// P(original | observed spun phrase) for each of `rows` (the rows of one spun phrase,
     /// as `get` gives them), in a fully spun document: a row's count against every sighting
     /// of the phrase, changed or not.
