@@ -209,10 +209,10 @@ pub fn commonness(lm: &LanguageModel, term: &str) -> f32 {
 
 /// A reverse-thesaurus key is indexed only when some candidate holds at least this share of
 /// its list: at any spin rate the decoder drops candidates with less (see
-/// `Tuning::thesaurus_min_share`, 0.158 at the highest rate), and a key whose candidates all
-/// fall below it would only cost its walk. Leaving out those keys (words with many
-/// candidate originals, "study" or "data") keeps every repair as it was.
-pub const MIN_INDEX_SHARE: f32 = 0.15;
+/// `Tuning::thesaurus_min_share`, 0.63 at the highest rate), and a key whose candidates all
+/// fall below it would only cost its walk. Leaving out those keys (every word without one
+/// dominant candidate original, "study" or "data") keeps every repair as it was.
+pub const MIN_INDEX_SHARE: f32 = 0.6;
 
 /// The reverse thesaurus: observed form -> the most common candidate originals a spinner
 /// would likely have turned into it, each with its fan-out (how many forms it links to): a

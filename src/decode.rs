@@ -16,7 +16,10 @@ pub struct Tuning {
     /// log10 probability charged for a word the language model does not know.
     pub oov_logprob: f32,
     /// Chance, in a fully spun document, that a word with thesaurus candidates was spun into
-    /// it by a substitution the spin table does not know (shared by its candidates).
+    /// it by a substitution the spin table does not know (shared by its candidates). The
+    /// larger the table, the smaller this chance: at 0.02 the web pairs' thesaurus repairs
+    /// were 7 right and 16 wrong, at 0.005 3 and 3 (restored edits 5845 -> 5843, precision
+    /// 0.855 -> 0.857; the corpus lost "limitless" -> "unlimited").
     pub thesaurus_mass: f32,
     /// Chance, in a fully spun document, that a thesaurus variant of a fixed expression is
     /// a damaged form of it.
@@ -55,7 +58,7 @@ impl Default for Tuning {
         Tuning {
             beam: 4,
             oov_logprob: -5.0,
-            thesaurus_mass: 0.02,
+            thesaurus_mass: 0.005,
             expression_mass: 0.02,
             name_mass: 0.8,
             expression_spins_mass: 0.1,

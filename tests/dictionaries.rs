@@ -20,7 +20,7 @@ fn sources_are_canonical_and_artifacts_match_the_last_build() {
 fn embedded_dictionaries_open() {
     let d = Dictionaries::embedded();
     assert!(d.spins.len() > 500, "spin table has {} rows", d.spins.len());
-    assert!(d.thesaurus.len() > 50_000);
+    assert!(d.thesaurus.len() > 30_000);
     assert!(d.expressions.len() > 50_000);
 }
 
@@ -113,11 +113,11 @@ fn the_thesaurus_speaks_only_where_the_spin_table_is_silent() {
             .map(|c| c.text.to_string())
             .collect()
     };
-    assert!(d.spins.get("automobile").iter().any(|r| r.docs >= 2));
-    assert!(d.thesaurus.contains("automobile"));
-    assert_eq!(from_thesaurus("automobile"), Vec::<String>::new());
-    assert!(d.spins.get("gigantic").is_empty());
-    assert!(from_thesaurus("gigantic").contains(&"mammoth".to_string()));
+    assert!(d.spins.get("accountable").iter().any(|r| r.docs >= 2));
+    assert!(d.thesaurus.contains("accountable"));
+    assert_eq!(from_thesaurus("accountable"), Vec::<String>::new());
+    assert!(d.spins.get("adorable").is_empty());
+    assert_eq!(from_thesaurus("adorable"), vec!["lovely".to_string()]);
 }
 
 /// The thesaurus index leaves out keys whose candidates all hold a smaller share than the
