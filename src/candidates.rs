@@ -73,7 +73,10 @@ pub struct Candidate<'d> {
 /// Split tokens into sentences of words. Sentences end at . ! ? … and at line breaks.
 pub fn sentences(input: &str, tokens: &[Token], dicts: &Dictionaries) -> Vec<Vec<SentWord>> {
     let mut out = Vec::new();
-    let mut cur: Vec<SentWord> = Vec::new();
+    // Room for a typical sentence, so that its words are not moved as it grows.
+    const SENTENCE_WORDS: usize = 32;
+    let fresh = || Vec::with_capacity(SENTENCE_WORDS);
+    let mut cur: Vec<SentWord> = fresh();
     let mut gap_ok = true;
     for t in tokens {
         let text = t.text(input);
@@ -99,13 +102,13 @@ pub fn sentences(input: &str, tokens: &[Token], dicts: &Dictionaries) -> Vec<Vec
             }
             Kind::Space => {
                 if text.contains('\n') && !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
+                    out.push(std::mem::replace(&mut cur, fresh()));
                 }
             }
             Kind::Punct => {
                 gap_ok = false;
                 if ends_sentence(text) && !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
+                    out.push(std::mem::replace(&mut cur, fresh()));
                 }
             }
         }
