@@ -71,8 +71,12 @@ for line in sys.stdin:
         continue
     # Learned rows carry a seventh field; a selected table (6 fields) can be selected again.
     spun, orig, count, docs, kept, example = line.rstrip("\n").split("\t")[:6]
-    if (spun, orig) in rejected:
+    if (spun.lower(), orig) in rejected:
         continue
+    # A name's row ("Change" -> "switch": the phrase counted inside names) meets the same
+    # rules as the phrase's own rows.
+    row_spun = spun
+    spun = spun.lower()
     if contraction_fragment(spun, orig) or contraction_fragment(orig, spun):
         continue
     if spun in FUNCTION and orig in FUNCTION:
@@ -88,7 +92,7 @@ for line in sys.stdin:
     # once and never left unchanged gets a share of 1/2) and the language model, and
     # leave-one-out shows the single sightings of other documents restore more than
     # they break (see the quality benchmark).
-    rows.append((spun, orig, count, docs, kept, example))
+    rows.append((row_spun, orig, count, docs, kept, example))
 cur_path = os.path.join(here, "..", "dictionaries", "spins-curated.tsv")
 have = {(r[0], r[1].lower()) for r in rows}
 for line in open(cur_path, encoding="utf-8"):

@@ -542,9 +542,11 @@ pub fn check_spins_tsv(tsv: &str) -> Vec<String> {
             ));
             continue;
         }
-        if f[0] != crate::tokens::normalize(f[0]) || f[0].trim() != f[0] || f[0].contains("  ") {
+        let norm = crate::tokens::normalize(f[0]);
+        let cased = f[0] != norm && f[0] != crate::dictionaries::name_key(&norm);
+        if cased || f[0].trim() != f[0] || f[0].contains("  ") {
             problems.push(format!(
-                "{at}: spun phrase {:?} must be lowercase with single spaces",
+                "{at}: spun phrase {:?} must be lowercase (a name's row: capital first letter only) with single spaces",
                 f[0]
             ));
         }

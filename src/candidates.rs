@@ -2,7 +2,7 @@
 //! phrase starting there (spin table, expressions, reverse thesaurus), longest match first,
 //! each tagged with where it came from.
 
-use crate::dictionaries::{Dictionaries, SpinRow, SpinTable};
+use crate::dictionaries::{name_key, Dictionaries, SpinRow, SpinTable};
 use crate::lm::WordId;
 use crate::phrase_index::PairFilter;
 use crate::tokens::{ends_sentence, normalize, Kind, Token};
@@ -18,6 +18,8 @@ pub struct SentWord {
     pub id: Option<WordId>,
     /// Only spaces (no punctuation, no line break) separate this word from the next one.
     pub joined: bool,
+    /// A capitalised word right after another word (see `tokens::in_name`).
+    pub in_name: bool,
 }
 
 /// Where a candidate came from.
@@ -85,6 +87,9 @@ pub fn sentences(input: &str, tokens: &[Token], dicts: &Dictionaries) -> Vec<Vec
                 if let Some(last) = cur.last_mut() {
                     last.joined = gap_ok;
                 }
+                let in_name = cur
+                    .last()
+                    .is_some_and(|w: &SentWord| crate::tokens::in_name(input, w.end, t.start));
                 let norm = normalize(text);
                 let id = if t.kind == Kind::Word {
                     lm_id(dicts, &norm)
@@ -97,6 +102,7 @@ pub fn sentences(input: &str, tokens: &[Token], dicts: &Dictionaries) -> Vec<Vec
                     end: t.end,
                     id,
                     joined: false,
+                    in_name,
                 });
                 gap_ok = true;
             }
@@ -236,31 +242,44 @@ pub fn candidates_from<'d>(
             false => Vec::new(),
         };
         key.clear();
-        // Whether a spin-table key may still start with `key`.
+        // Whether a spin-table key may still start with `key`, and one inside a name (rows
+        // counted inside names, which stand in for the others where they exist).
         let mut spins = sources.spins;
+        let mut names = sources.spins && words[i].in_name;
         for (j, w) in window.iter().enumerate() {
             if j > 0 {
                 key.push(' ');
             }
             key.push_str(w);
             let end = i + j + 1;
-            if spins {
-                let (rows, continues) = match j {
-                    0 => looked_up[i],
-                    _ => dicts.spins.lookup(&key),
+            if spins || names {
+                let (rows, continues) = match (spins, j) {
+                    (false, _) => (&[][..], false),
+                    (true, 0) => looked_up[i],
+                    (true, _) => dicts.spins.lookup(&key),
                 };
-                for (r, share) in rows.iter().zip(SpinTable::shares(rows)) {
-                    push(
-                        &mut out[i],
-                        i,
-                        end,
-                        &r.original,
-                        Source::Spins {
-                            count: r.count,
-                            docs: r.docs,
-                            share,
-                        },
-                    );
+                let mut in_names: &[SpinRow] = &[];
+                if names {
+                    let (found, longer) = dicts.spins.lookup(&name_key(&key));
+                    in_names = found;
+                    names = longer;
+                }
+                let mut push_row = |r: &'d SpinRow, share: f32| {
+                    let source = Source::Spins {
+                        count: r.count,
+                        docs: r.docs,
+                        share,
+                    };
+                    push(&mut out[i], i, end, &r.original, source);
+                };
+                match in_names.is_empty() {
+                    true => rows
+                        .iter()
+                        .zip(SpinTable::shares(rows))
+                        .for_each(|(r, s)| push_row(r, s)),
+                    false => SpinTable::name_shares(in_names, rows)
+                        .into_iter()
+                        .for_each(|(r, s)| push_row(r, s)),
                 }
                 spins = continues;
             }

@@ -75,11 +75,40 @@ pub fn trusted(spun: &str, original: &str, docs: u32) -> bool {
     docs > 1 || spun.contains(' ') || is_function_word(spun) || !is_function_word(original)
 }
 
+/// The spin-table key of the normalised phrase `norm` inside a name (see
+/// `tokens::in_name`): its first letter a capital ("Change" for "the Change 2"). Such rows
+/// count only the phrase's sightings inside names, where a spinner's "Change" is Nintendo's
+/// "Switch" far more often than "change" is anywhere.
+pub fn name_key(norm: &str) -> String {
+    let mut cs = norm.chars();
+    match cs.next() {
+        Some(f) => f.to_uppercase().chain(cs).collect(),
+        None => String::new(),
+    }
+}
+
+/// Whether a spin-table key stands for its phrase inside a name (see `name_key`).
+pub fn is_name_key(key: &str) -> bool {
+    key.starts_with(char::is_uppercase)
+}
+
+/// The key a table's spun column stands for: the normalised phrase, or its `name_key` when
+/// written as one (a capital first letter, the rest as `normalize` gives it).
+fn spun_key(written: &str) -> String {
+    let norm = crate::tokens::normalize(written);
+    match is_name_key(written) && name_key(&norm) == written {
+        true => written.to_string(),
+        false => norm,
+    }
+}
+
 impl SpinTable {
     /// Parse the TSV format of `dictionaries/spins.tsv`:
     /// `spun <TAB> original <TAB> count <TAB> docs <TAB> kept <TAB> example`;
     /// `#` starts a comment line; a user's table may give just `spun <TAB> original`: a
     /// missing count reads as [`USER_ROW_COUNT`], missing docs as the count and kept as 0.
+    /// A spun phrase written with a capital first letter and lowercase otherwise ("Change")
+    /// matches only inside a name (see `name_key`); any other casing is read as lowercase.
     pub fn parse(tsv: &str, source_name: &str) -> Result<SpinTable, TsvError> {
         let mut t = SpinTable::default();
         for (i, line) in tsv.lines().enumerate() {
@@ -105,7 +134,7 @@ impl SpinTable {
             };
             let count = num(2, USER_ROW_COUNT)?;
             let row = SpinRow {
-                spun: crate::tokens::normalize(f[0].trim()),
+                spun: spun_key(f[0].trim()),
                 original: f[1].trim().to_string(),
                 count,
                 // A row without docs is not one document's sighting (those weigh less).
@@ -196,6 +225,28 @@ impl SpinTable {
         let kept = rows.iter().map(|r| r.kept).max().unwrap_or(0);
         rows.iter()
             .map(move |r| r.count as f32 / (total + kept + 1) as f32)
+    }
+
+    /// P(original | the phrase inside a name): the rows counted inside names (`names`, see
+    /// `name_key`), with the phrase's own shares (`shares` of `rows`) standing for one more
+    /// sighting, so that an original seen only outside names keeps a little weight.
+    pub fn name_shares<'r>(names: &'r [SpinRow], rows: &'r [SpinRow]) -> Vec<(&'r SpinRow, f32)> {
+        let total: u32 = names.iter().map(|r| r.count).sum();
+        let kept = names.iter().map(|r| r.kept).max().unwrap_or(0);
+        let sightings = (total + kept + 2) as f32;
+        let own: Vec<(&SpinRow, f32)> = rows.iter().zip(Self::shares(rows)).collect();
+        let same = |a: &SpinRow, b: &SpinRow| a.original.eq_ignore_ascii_case(&b.original);
+        let own_share = |n: &SpinRow| own.iter().find(|o| same(o.0, n)).map_or(0.0, |o| o.1);
+        let mut out: Vec<(&SpinRow, f32)> = names
+            .iter()
+            .map(|n| (n, (n.count as f32 + own_share(n)) / sightings))
+            .collect();
+        for &(r, share) in &own {
+            if !names.iter().any(|n| same(n, r)) {
+                out.push((r, share / sightings));
+            }
+        }
+        out
     }
 
     pub fn get(&self, spun: &str) -> &[SpinRow] {

@@ -6,6 +6,8 @@
 //! are no longer at hand (`learn_onto`, `evidence_onto`).
 
 use crate::align::{align, is_acronym, phrase, phrase_keeping_acronyms, words, Edit, Word};
+use crate::dictionaries::{is_name_key, name_key};
+use crate::tokens::in_name;
 use std::collections::BTreeMap;
 
 /// A proposed row of `dictionaries/spins.tsv`.
@@ -203,18 +205,23 @@ pub fn learn_onto(base: Vec<Proposal>, pairs: &[(String, String)]) -> Vec<Propos
             if s == o || (digits(&s) && digits(&o)) {
                 continue;
             }
-            // Rows count together whatever the case; an acronym keeps its capitals.
+            // Rows count together whatever the case; an acronym keeps its capitals. A
+            // sighting inside a name counts for the name's row too ("Change" -> "switch").
             let shouting =
                 is_acronym(&spun_text[spun[e.spun.start].start..spun[e.spun.end - 1].end]);
             let written = phrase_keeping_acronyms(orig_text, &orig, e.orig.clone(), shouting);
-            let key = (s, o);
-            if written != key.1 {
-                *acronyms.entry(key.clone()).or_default() += 1;
-                written_as.insert(key.clone(), written);
+            let k = e.spun.start;
+            let named = k > 0 && in_name(spun_text, spun[k - 1].end, spun[k].start);
+            let name_row = named.then(|| (name_key(&s), o.clone()));
+            for key in std::iter::once((s, o)).chain(name_row) {
+                if written != key.1 {
+                    *acronyms.entry(key.clone()).or_default() += 1;
+                    written_as.insert(key.clone(), written.clone());
+                }
+                sight(&mut rows, &mut seen_here, key, || {
+                    context(spun_text, &spun, e.spun.clone())
+                });
             }
-            sight(&mut rows, &mut seen_here, key, || {
-                context(spun_text, &spun, e.spun.clone())
-            });
         }
     }
     // kept += occurrences in the new spun texts minus sightings there as an edit.
@@ -342,8 +349,11 @@ fn evidence_counts(
 ) -> (Vec<EvidenceRow>, usize, usize) {
     let spun_texts: Vec<&str> = pairs.iter().map(|p| p.0.as_str()).collect();
     let orig_texts: Vec<&str> = pairs.iter().map(|p| p.1.as_str()).collect();
+    // A name's rows are the same phrases counted in fewer places: the evidence reads words
+    // whatever their case.
     let phrases = || {
         rows.iter()
+            .filter(|r| !is_name_key(&r.spun))
             .flat_map(|r| [r.spun.as_str(), r.original.as_str()])
     };
     let in_spun = occurrences(&spun_texts, phrases());
@@ -435,19 +445,31 @@ pub fn parse_evidence(tsv: &str) -> Result<EvidenceCounts, String> {
     })
 }
 
-/// How often each phrase occurs (as whole words) in the texts.
+/// How often each phrase occurs (as whole words) in the texts; a name's key (see
+/// `dictionaries::name_key`) only where it stands inside a name.
 pub fn occurrences<'a>(
     texts: &[&str],
     phrases: impl Iterator<Item = &'a str>,
 ) -> BTreeMap<String, usize> {
     let mut out: BTreeMap<String, usize> = phrases.map(|p| (p.to_string(), 0)).collect();
+    let keys: Vec<(Vec<String>, bool)> = out
+        .keys()
+        .map(|k| {
+            let words = crate::tokens::normalize(k)
+                .split(' ')
+                .map(String::from)
+                .collect();
+            (words, is_name_key(k))
+        })
+        .collect();
     for text in texts {
-        let ws: Vec<String> = words(text).into_iter().map(|w| w.norm).collect();
-        for (key, n) in out.iter_mut() {
-            let k: Vec<&str> = key.split(' ').collect();
+        let ws = words(text);
+        for ((_, n), (k, named)) in out.iter_mut().zip(&keys) {
             *n += ws
                 .windows(k.len())
-                .filter(|w| w.iter().zip(&k).all(|(a, b)| a == b))
+                .enumerate()
+                .filter(|(_, w)| w.iter().zip(k).all(|(a, b)| a.norm == *b))
+                .filter(|&(i, _)| !named || (i > 0 && in_name(text, ws[i - 1].end, ws[i].start)))
                 .count();
         }
     }
@@ -536,6 +558,34 @@ mod tests {
             rows[2].example,
             "The financial institution raised rates of interest, Hunt mentioned"
         );
+    }
+
+    #[test]
+    fn a_swap_inside_a_name_also_counts_for_the_names_row() {
+        let rows = learn(&[
+            pair(
+                "Nintendo sold the Change 2. Change is hard. A change came. The Change sold.",
+                "Nintendo sold the Switch 2. Change is hard. A switch came. The Change sold.",
+            ),
+            pair(
+                "Sales of Nintendo Change grew.",
+                "Sales of Nintendo Switch grew.",
+            ),
+        ]);
+        let row = |spun: &str| rows.iter().find(|r| r.spun == spun).unwrap();
+        // Inside names: "the Change 2", "Nintendo Change"; "The Change sold" is one left
+        // as it was. The sentence's first word is no name's word.
+        let name = row("Change");
+        assert_eq!(
+            (name.original.as_str(), name.count, name.docs, name.kept),
+            ("switch", 2, 2, 1)
+        );
+        // The phrase's own row counts every sighting, whatever the case.
+        let any = row("change");
+        assert_eq!((any.count, any.kept), (3, 2));
+        // The evidence reads words whatever their case: no row of its own for a name's key.
+        let (ev, _, _) = evidence(&[pair("the Change 2", "the Switch 2")], &rows);
+        assert!(ev.iter().all(|e| e.phrase != "Change"));
     }
 
     #[test]

@@ -129,6 +129,17 @@ pub fn normalize(word: &str) -> String {
     s
 }
 
+/// Whether a word starting at `start` of `text`, right after a word ending at `prev_end`, is
+/// a word of a name: capitalised, with only spaces (no punctuation, no line break) since the
+/// word before it, so not the first word of a sentence, a heading or a quotation ("the
+/// Change 2", "Nintendo Change", but not "Change is coming" or "said: Change").
+pub fn in_name(text: &str, prev_end: usize, start: usize) -> bool {
+    text[start..].starts_with(char::is_uppercase)
+        && text[prev_end..start]
+            .chars()
+            .all(|c| c.is_whitespace() && c != '\n' && c != '\r')
+}
+
 /// Whether a word takes "an" rather than "a" (by its spelling, with the usual exceptions).
 pub fn wants_an(word: &str) -> bool {
     let w = word.to_lowercase();

@@ -82,7 +82,8 @@ fn every_spin_row_fires_on_its_example() {
                     .iter()
                     .map(|w| w.norm.as_str())
                     .collect();
-                span.join(" ") == spun
+                // A name's row ("Change") fires on the phrase inside a name.
+                span.join(" ") == normalize(spun)
                     && c.text == original
                     && matches!(c.source, Source::Spins { .. })
             })
@@ -127,4 +128,42 @@ fn the_thesaurus_speaks_only_where_the_spin_table_is_silent() {
 fn the_thesaurus_index_keeps_every_key_the_decoder_can_use() {
     let t = unspin::decode::Tuning::default();
     assert!(t.thesaurus_min_share(1.0) >= unspin::builder::MIN_INDEX_SHARE);
+}
+
+/// A word inside a name ("the Change 2") is read with the rows counted inside names where
+/// the table has them; the same word elsewhere with the phrase's own rows.
+#[test]
+fn a_names_word_takes_the_rows_counted_inside_names() {
+    let table = "change\tswitch\t1\t1\t20\nchange\tshift\t2\t2\t20\nChange\tswitch\t9\t5\t1\n";
+    let d = Dictionaries::with_spins(SpinTable::parse(table, "test").unwrap());
+    let share_at = |text: &str, word: &str| -> Vec<(String, f32)> {
+        let tokens = tokenize(text);
+        let words: Vec<_> = sentences(text, &tokens, &d).into_iter().flatten().collect();
+        let i = words.iter().position(|w| w.norm == word).unwrap();
+        candidates(&words, &d)[i]
+            .iter()
+            .filter_map(|c| match c.source {
+                Source::Spins { share, .. } => Some((c.text.to_string(), share)),
+                _ => None,
+            })
+            .collect()
+    };
+    // Inside a name: nine sightings of "switch" of twelve (one left as it was, one for the
+    // unseen, one standing for the phrase's own shares: 1/24 "switch", 2/24 "shift").
+    let got = share_at("Sales of the Change 2 rose.", "change");
+    let expected = [
+        ("switch", (9.0 + 1.0 / 24.0) / 12.0),
+        ("shift", 2.0 / 24.0 / 12.0),
+    ];
+    assert_eq!(got.len(), 2, "{got:?}");
+    for ((text, share), (want, want_share)) in got.iter().zip(expected) {
+        assert_eq!(text, want);
+        assert!((share - want_share).abs() < 1e-6, "{got:?}");
+    }
+    // A sentence's first word and a lowercase word are no name's words.
+    for text in ["Change came fast.", "A change came fast."] {
+        let got = share_at(text, "change");
+        assert_eq!(got.len(), 2, "{text}: {got:?}");
+        assert!(got.iter().all(|(_, s)| *s < 0.1), "{text}: {got:?}");
+    }
 }

@@ -55,6 +55,14 @@ pub(crate) fn dict(cmd: DictCommand) -> Result<ExitCode> {
                     r.original, r.count, r.docs, r.kept
                 );
             }
+            let in_name = unspin::dictionaries::name_key(&phrase);
+            for r in d.spins.get(&in_name) {
+                found = true;
+                println!(
+                    "spins       {in_name} (inside a name) -> {} (seen {} times in {} documents; left unchanged {} times)",
+                    r.original, r.count, r.docs, r.kept
+                );
+            }
             for e in unspin::candidates::whole_phrase(&phrase, d)
                 .into_iter()
                 .filter(|c| matches!(c.source, unspin::candidates::Source::Expression { .. }))
