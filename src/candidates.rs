@@ -242,8 +242,8 @@ pub fn candidates_from<'d>(
             false => Vec::new(),
         };
         key.clear();
-        // Whether a spin-table key may still start with `key`, and one inside a name (rows
-        // counted inside names, which stand in for the others where they exist).
+        // Whether a spin-table key may still start with `key`, and a name's key (rows counted
+        // inside names, read first where there are any: see `SpinTable::name_shares`).
         let mut spins = sources.spins;
         let mut names = sources.spins && words[i].in_name;
         for (j, w) in window.iter().enumerate() {
