@@ -238,7 +238,10 @@ pub fn candidates_from<'d>(
             false => Vec::new(),
         };
         let expressions = match starts.get(i) == Some(&true) {
-            true => expressions(&window, &options[i..i + window.len()], dicts),
+            true => {
+                let span = i..i + window.len();
+                expressions(&window, &options[span.clone()], &hashes[span], dicts)
+            }
             false => Vec::new(),
         };
         key.clear();
@@ -356,10 +359,12 @@ fn word_options<'a>(w: &'a SentWord, rows: &'a [SpinRow]) -> WordOptions<'a> {
 /// expressions its first n words are a damaged form of, for n >= 2: listed variants from the
 /// expression index, then phrases that become an expression when some of their words are
 /// restored through the spin table ("Name of Obligation" -> "Call of Duty"), in the order of
-/// an odometer whose first word turns fastest. `options` holds each word's `word_options`.
+/// an odometer whose first word turns fastest. `options` holds each word's `word_options`,
+/// `hashes` their `PairFilter::word_hash`es.
 fn expressions<'d>(
     window: &[&str],
     options: &[WordOptions],
+    hashes: &[SmallVec<[u64; 4]>],
     dicts: &'d Dictionaries,
 ) -> Vec<Vec<(&'d str, ExpressionVia)>> {
     let key = |n: usize| window[..n].join(" ");
@@ -368,7 +373,12 @@ fn expressions<'d>(
     let trivial = options.iter().all(|o| o.len() == 1);
     let readings = match trivial {
         true => Vec::new(),
-        false => dicts.expressions.walk_options(options),
+        false => {
+            // Only the readings whose first two words may begin a key are walked.
+            let first_pair =
+                |p: usize, q: usize| dicts.expression_pairs.may_start(hashes[0][p], hashes[1][q]);
+            dicts.expressions.walk_options(options, &first_pair)
+        }
     };
     if !trivial && readings.iter().all(|(picks, _)| picks.len() < 2) {
         return Vec::new(); // the usual answer, without allocating one list per length

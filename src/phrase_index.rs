@@ -211,6 +211,13 @@ struct Step {
     longer: bool,
 }
 
+/// What `PhraseIndex::walk_options` walks: each word's options, and which pairs of the first
+/// two words' options may begin a key.
+struct Walk<'a, 'w> {
+    options: &'a [crate::candidates::WordOptions<'w>],
+    first_pair: &'a dyn Fn(usize, usize) -> bool,
+}
+
 /// Per thread, per index: value -> its entries with their inverse-weight shares (see
 /// `PhraseIndex::inverse_shares`).
 type Shares = Vec<(usize, FxHashMap<u64, std::rc::Rc<[(&'static str, f32)]>>)>;
@@ -322,14 +329,23 @@ impl PhraseIndex {
     /// as (the option picked for each of its words, its value). One depth-first traversal
     /// that abandons a reading as soon as no key continues it, so trying every combination
     /// of options costs little more than the combinations that exist.
+    ///
+    /// `first_pair(p, q)` says whether the first word's option `p` and the second word's
+    /// option `q` may begin a key (it may err towards yes, never towards no): readings it
+    /// rules out are not walked, and no key of one word is found.
     pub fn walk_options(
         &self,
         options: &[crate::candidates::WordOptions],
+        first_pair: &dyn Fn(usize, usize) -> bool,
     ) -> Vec<(Vec<usize>, u64)> {
         let mut found = Vec::new();
         self.with_steps(|steps| {
             let root = (self.map.as_fst().root().addr(), 0);
-            self.descend(steps, root, options, &mut Picks::new(), &mut found);
+            let walk = Walk {
+                options,
+                first_pair,
+            };
+            self.descend(steps, root, &walk, &mut Picks::new(), &mut found);
         });
         found
     }
@@ -340,17 +356,27 @@ impl PhraseIndex {
         &self,
         steps: &mut StepMemo,
         at: (fst::raw::CompiledAddr, u64),
-        options: &[crate::candidates::WordOptions],
+        walk: &Walk<'_, '_>,
         picks: &mut Picks,
         found: &mut Vec<(Vec<usize>, u64)>,
     ) {
+        let options = walk.options;
         let Some(words) = options.get(picks.len()) else {
             return;
         };
+        let second = options.get(1).map_or(0, |o| o.len());
         // Every option's step first, asking for the steps after them as they come, then the
         // readings that go on: the memo's scattered reads overlap instead of queueing.
         let mut longer: SmallVec<[(usize, Step); 4]> = SmallVec::new();
         for (p, w) in words.iter().enumerate() {
+            let may_begin = match picks.as_slice() {
+                [] => (0..second).any(|q| (walk.first_pair)(p, q)),
+                [first] => (walk.first_pair)(*first, p),
+                _ => true,
+            };
+            if !may_begin {
+                continue;
+            }
             let Some(step) = self.step(steps, at, w) else {
                 continue;
             };
@@ -370,7 +396,7 @@ impl PhraseIndex {
         }
         for (p, step) in longer {
             picks.push(p);
-            self.descend(steps, (step.addr, step.out), options, picks, found);
+            self.descend(steps, (step.addr, step.out), walk, picks, found);
             picks.pop();
         }
     }
@@ -693,6 +719,37 @@ mod tests {
         // Not a key's start: a later pair of words, the words swapped, a one-word key.
         assert!(!passes("of", "the") && !passes("social", "fact") && !passes("mentioned", ""));
         assert!(PairFilter::from_bytes(b"UNSPPF01").is_err());
+    }
+
+    #[test]
+    fn walking_options_finds_every_reading_the_first_pair_allows() {
+        let ix = open(build(&entries(&[
+            ("call of duty", &["Call of Duty"]),
+            ("name of duty", &["x"]),
+            ("call", &["y"]),
+        ])));
+        let options: Vec<crate::candidates::WordOptions> = vec![
+            ["name", "call"].into_iter().collect(),
+            ["of"].into_iter().collect(),
+            ["obligation", "duty"].into_iter().collect(),
+        ];
+        let readings = |first_pair: &dyn Fn(usize, usize) -> bool| -> Vec<Vec<usize>> {
+            let mut r: Vec<Vec<usize>> = ix
+                .walk_options(&options, first_pair)
+                .into_iter()
+                .map(|(picks, _)| picks)
+                .collect();
+            r.sort();
+            r
+        };
+        // Every pair allowed: both three-word keys and the one-word key.
+        assert_eq!(
+            readings(&|_, _| true),
+            vec![vec![0, 0, 1], vec![1], vec![1, 0, 1]]
+        );
+        // "call of" ruled out as a beginning: neither it nor the one-word key "call".
+        assert_eq!(readings(&|p, _| p == 0), vec![vec![0, 0, 1]]);
+        assert!(readings(&|_, _| false).is_empty());
     }
 
     #[test]
