@@ -191,18 +191,24 @@ pub fn candidates_from<'d>(
                 .collect()
         })
         .collect();
-    // Whether an expression may start at word `i`: every key has two words or more, so
-    // some reading of words `i` and `i + 1` must begin one.
-    let starts: Vec<bool> = (0..hashes.len())
+    // Which readings of words `i` and `i + 1` may begin an expression: every key has two
+    // words or more, so where none may, no expression starts at word `i`.
+    let first_pairs: Vec<FirstPairs> = (0..hashes.len())
         .map(|i| {
-            let pairs = &dicts.expression_pairs;
-            i + 1 < hashes.len()
-                && words[i].joined
-                && hashes[i]
-                    .iter()
-                    .any(|&a| hashes[i + 1].iter().any(|&b| pairs.may_start(a, b)))
+            let mut may = 0;
+            if i + 1 < hashes.len() && words[i].joined {
+                for (p, &a) in hashes[i].iter().enumerate() {
+                    for (q, &b) in hashes[i + 1].iter().enumerate() {
+                        if dicts.expression_pairs.may_start(a, b) {
+                            may |= first_pair_bit(p, q);
+                        }
+                    }
+                }
+            }
+            may
         })
         .collect();
+    let starts = |i: usize| first_pairs.get(i).is_some_and(|&may| may != 0);
     // The reverse thesaurus stands for substitutions the spin table does not know: a phrase
     // starting with a word the table knows as a spun form from several documents is judged
     // by the table alone. Walking the thesaurus there too took 6-12 % of a spun text's time
@@ -217,7 +223,7 @@ pub fn candidates_from<'d>(
         if thesaurus_at[i] {
             dicts.thesaurus.prefetch_first(&w.norm);
         }
-        if starts.get(i) == Some(&true) {
+        if starts(i) {
             for o in &options[i] {
                 dicts.expressions.prefetch_first(o);
             }
@@ -237,11 +243,13 @@ pub fn candidates_from<'d>(
             true => dicts.thesaurus.walk(&window),
             false => Vec::new(),
         };
-        let expressions = match starts.get(i) == Some(&true) {
-            true => {
-                let span = i..i + window.len();
-                expressions(&window, &options[span.clone()], &hashes[span], dicts)
-            }
+        let expressions = match starts(i) {
+            true => expressions(
+                &window,
+                &options[i..i + window.len()],
+                first_pairs[i],
+                dicts,
+            ),
             false => Vec::new(),
         };
         key.clear();
@@ -339,7 +347,20 @@ pub fn whole_phrase<'d>(phrase: &str, dicts: &'d Dictionaries) -> Vec<Candidate<
 const EXPRESSION_WORD_OPTIONS: usize = 3;
 
 /// A word and the originals tried for it, held inline.
-pub type WordOptions<'a> = SmallVec<[&'a str; 1 + EXPRESSION_WORD_OPTIONS]>;
+pub type WordOptions<'a> = SmallVec<[&'a str; WORD_OPTIONS]>;
+
+/// Readings tried per word when restoring an expression: the word and its originals.
+const WORD_OPTIONS: usize = 1 + EXPRESSION_WORD_OPTIONS;
+
+/// Which pairs of two neighbouring words' options may begin an expression, one bit per pair
+/// (see `first_pair_bit`).
+type FirstPairs = u16;
+const _: () = assert!(WORD_OPTIONS * WORD_OPTIONS <= FirstPairs::BITS as usize);
+
+/// The bit of `FirstPairs` for the first word's option `p` and the second word's option `q`.
+fn first_pair_bit(p: usize, q: usize) -> FirstPairs {
+    1 << (p * WORD_OPTIONS + q)
+}
 
 /// The readings of a word tried when restoring an expression word by word: the word itself,
 /// then its most frequent one-word spin-table originals (of its `rows`).
@@ -360,11 +381,11 @@ fn word_options<'a>(w: &'a SentWord, rows: &'a [SpinRow]) -> WordOptions<'a> {
 /// expression index, then phrases that become an expression when some of their words are
 /// restored through the spin table ("Name of Obligation" -> "Call of Duty"), in the order of
 /// an odometer whose first word turns fastest. `options` holds each word's `word_options`,
-/// `hashes` their `PairFilter::word_hash`es.
+/// `first_pairs` which of the first two words' options may begin a key.
 fn expressions<'d>(
     window: &[&str],
     options: &[WordOptions],
-    hashes: &[SmallVec<[u64; 4]>],
+    first_pairs: FirstPairs,
     dicts: &'d Dictionaries,
 ) -> Vec<Vec<(&'d str, ExpressionVia)>> {
     let key = |n: usize| window[..n].join(" ");
@@ -375,8 +396,7 @@ fn expressions<'d>(
         true => Vec::new(),
         false => {
             // Only the readings whose first two words may begin a key are walked.
-            let first_pair =
-                |p: usize, q: usize| dicts.expression_pairs.may_start(hashes[0][p], hashes[1][q]);
+            let first_pair = |p: usize, q: usize| first_pairs & first_pair_bit(p, q) != 0;
             dicts.expressions.walk_options(options, &first_pair)
         }
     };
