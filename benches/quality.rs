@@ -224,6 +224,7 @@ fn main() {
                 "max_lm_gain" => t.max_lm_gain = v,
                 "unanchored_name_factor" => t.unanchored_name_factor = v,
                 "single_row_factor" => t.single_row_factor = v,
+                "frequency_correction" => t.frequency_correction = v,
                 "oov_logprob" => t.oov_logprob = v,
                 "min_confidence" => repairer.settings.min_confidence = v,
                 _ => panic!("unknown UNSPIN_TUNE key {k}"),
