@@ -94,11 +94,14 @@ impl Staged {
 }
 
 /// Make every staged file durable, then rename each over its target: one result per file.
-/// A file that fails has its temp file removed and its target left as it was.
+/// A file that fails has its temp file removed and its target left as it was. The renames
+/// run on rayon's threads: `fix` calls this between groups of files, when the other threads
+/// would otherwise wait for one thread to rename the whole group.
 pub fn commit_all(staged: &[Staged]) -> Vec<std::io::Result<()>> {
+    use rayon::prelude::*;
     let synced = sync(staged);
     staged
-        .iter()
+        .par_iter()
         .zip(synced)
         .map(|(s, sync)| {
             let result = sync.and_then(|_| std::fs::rename(&s.tmp, &s.target));
