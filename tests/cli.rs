@@ -904,17 +904,17 @@ fn dict_learn_grows_a_table_and_skips_pairs_it_already_counted() {
     assert!(out.stdout.is_empty());
 }
 
-/// More files than one group holds (256): with two jobs the next group is found while one is
+/// More files than one group holds (1,024): with two jobs the next group is found while one is
 /// repaired, and every record and written copy still comes in input order (a binary file
 /// found in the folder is skipped, not an error).
 #[test]
 fn many_files_keep_their_order_across_groups() {
     let d = tree("groups");
-    for i in 0..600 {
+    for i in 0..2100 {
         let name = format!("in/{i:04}.txt");
-        match i % 7 {
-            0 => put(&d, &name, SPUN),
-            3 if i == 451 => put(&d, &name, b"ab\0cd"),
+        match i {
+            1451 => put(&d, &name, b"ab\0cd"),
+            _ if i % 50 == 0 => put(&d, &name, SPUN),
             _ => put(&d, &name, CLEAN),
         };
     }
@@ -926,7 +926,7 @@ fn many_files_keep_their_order_across_groups() {
         .lines()
         .filter(|l| l.contains(r#""type":"document""#))
         .count();
-    assert_eq!(documents, 599, "every text file but the binary one");
+    assert_eq!(documents, 2099, "every text file but the binary one");
     let out = run(
         &d,
         &["fix", "-q", "-j", "2", "--out-dir", "fixed", "in"],
@@ -934,7 +934,7 @@ fn many_files_keep_their_order_across_groups() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let written = std::fs::read_dir(d.join("fixed")).unwrap().count();
-    assert_eq!(written, 599);
+    assert_eq!(written, 2099);
     let first = std::fs::read_to_string(d.join("fixed/0000.txt")).unwrap();
     assert!(first.contains("White House"), "{first}");
 }

@@ -155,8 +155,11 @@ pub(crate) fn start_pool(jobs: Option<usize>) -> usize {
     jobs
 }
 
-/// How many inputs are repaired between two flushes of the output: bounds the output held.
-const GROUP_FILES: usize = 256;
+/// How many inputs are repaired between two flushes of the output (bounding the output held)
+/// and, in `fix`, between two syncs of the file system: 256 files a group made 2,300 syncs of
+/// the 100 MB paragraphs corpus; 1,024 took its 10 MB version from 6.16 / 5.87 to 5.12 / 5.06 s
+/// (`fix -j2` to disk, alternating runs; the same in memory and for `check`).
+const GROUP_FILES: usize = 1024;
 const GROUP_BYTES: u64 = 16 << 20;
 /// Inputs larger than this, and standard input, are run alone with their output streamed;
 /// smaller ones are run in groups, several at a time (a file over `large()` is still read
