@@ -5,13 +5,13 @@
 use crate::dictionaries::{name_key, Dictionaries, SpinRow, SpinTable};
 use crate::lm::WordId;
 use crate::phrase_index::PairFilter;
-use crate::tokens::{ends_sentence, normalize, Kind, Token};
+use crate::tokens::{ends_sentence, normalize, normalize_compact, Kind, Token};
 use smallvec::SmallVec;
 
 /// A word of a sentence as the decoder sees it.
 #[derive(Debug, Clone)]
 pub struct SentWord {
-    pub norm: String,
+    pub norm: compact_str::CompactString,
     pub start: usize,
     pub end: usize,
     /// Language-model id (None: out of vocabulary).
@@ -90,7 +90,7 @@ pub fn sentences(input: &str, tokens: &[Token], dicts: &Dictionaries) -> Vec<Vec
                 let in_name = cur
                     .last()
                     .is_some_and(|w: &SentWord| crate::tokens::in_name(input, w.end, t.start));
-                let norm = normalize(text);
+                let norm = normalize_compact(text);
                 let id = if t.kind == Kind::Word {
                     lm_id(dicts, &norm)
                 } else {

@@ -348,7 +348,7 @@ impl<'a> Scorer<'a> {
         }
         let anchored = orig
             .iter()
-            .any(|o| !crate::tokens::is_function_word(o) && spun.iter().any(|w| &w.norm == o));
+            .any(|o| !crate::tokens::is_function_word(o) && spun.iter().any(|w| w.norm == *o));
         !anchored
             && (orig.len() != spun.len() || spun.iter().zip(&orig).any(|(w, o)| !restored(w, o)))
     }

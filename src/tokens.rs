@@ -1,6 +1,8 @@
 //! Tokens: the input split into words, numbers, punctuation and whitespace as half-open byte
 //! spans into the untouched text, so every later stage can point back at exact bytes.
 
+use compact_str::CompactString;
+
 use std::ops::Range;
 
 /// What a token is.
@@ -115,10 +117,18 @@ pub fn tokenize(input: &str) -> Vec<Token> {
 
 /// The key a word is looked up under: lowercase, typographic apostrophes made straight.
 pub fn normalize(word: &str) -> String {
+    normalize_compact(word).into()
+}
+
+/// [`normalize`] held inline when short (no allocation for a word of up to 24 bytes): the
+/// form the repairer keeps for every word it reads.
+pub fn normalize_compact(word: &str) -> CompactString {
     if word.is_ascii() {
-        return word.to_ascii_lowercase();
+        let mut s = CompactString::new(word);
+        s.make_ascii_lowercase();
+        return s;
     }
-    let mut s = String::with_capacity(word.len());
+    let mut s = CompactString::with_capacity(word.len());
     for c in word.chars() {
         if is_apostrophe(c) {
             s.push('\'');
