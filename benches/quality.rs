@@ -225,6 +225,8 @@ fn main() {
                 "unanchored_name_factor" => t.unanchored_name_factor = v,
                 "single_row_factor" => t.single_row_factor = v,
                 "frequency_correction" => t.frequency_correction = v,
+                "comma_weight" => t.comma_weight = v,
+                "article_misfit" => t.article_misfit = v,
                 "oov_logprob" => t.oov_logprob = v,
                 "min_confidence" => repairer.settings.min_confidence = v,
                 _ => panic!("unknown UNSPIN_TUNE key {k}"),

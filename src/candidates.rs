@@ -20,6 +20,10 @@ pub struct SentWord {
     pub joined: bool,
     /// A capitalised word right after another word (see `tokens::in_name`).
     pub in_name: bool,
+    /// A comma stands right before this word (only spaces between).
+    pub comma_before: bool,
+    /// A comma follows, with only spaces before it.
+    pub comma_after: bool,
 }
 
 /// Where a candidate came from.
@@ -80,6 +84,8 @@ pub fn sentences(input: &str, tokens: &[Token], dicts: &Dictionaries) -> Vec<Vec
     let fresh = || Vec::with_capacity(SENTENCE_WORDS);
     let mut cur: Vec<SentWord> = fresh();
     let mut gap_ok = true;
+    // The last token other than spaces since the last word was a comma.
+    let mut comma_last = false;
     for t in tokens {
         let text = t.text(input);
         match t.kind {
@@ -103,8 +109,11 @@ pub fn sentences(input: &str, tokens: &[Token], dicts: &Dictionaries) -> Vec<Vec
                     id,
                     joined: false,
                     in_name,
+                    comma_before: comma_last,
+                    comma_after: false,
                 });
                 gap_ok = true;
+                comma_last = false;
             }
             Kind::Space => {
                 if text.contains('\n') && !cur.is_empty() {
@@ -112,6 +121,12 @@ pub fn sentences(input: &str, tokens: &[Token], dicts: &Dictionaries) -> Vec<Vec
                 }
             }
             Kind::Punct => {
+                comma_last = text.ends_with(',');
+                if gap_ok && text.starts_with(',') {
+                    if let Some(last) = cur.last_mut() {
+                        last.comma_after = true;
+                    }
+                }
                 gap_ok = false;
                 if ends_sentence(text) && !cur.is_empty() {
                     out.push(std::mem::replace(&mut cur, fresh()));

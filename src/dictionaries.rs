@@ -3,6 +3,7 @@
 //! expression index (`expressions.idx`, with the filter of its keys' two-word beginnings in
 //! `expressions.pairs`) and the language model (`en-us.lm.bin`).
 
+use crate::commas::Commas;
 use crate::lm::LanguageModel;
 use crate::phrase_index::{PairFilter, PhraseIndex};
 use rustc_hash::FxHashMap as HashMap;
@@ -10,6 +11,7 @@ use std::sync::OnceLock;
 
 pub const SPINS_TSV: &str = include_str!("../dictionaries/spins.tsv");
 pub const EVIDENCE_TSV: &str = include_str!("../dictionaries/evidence.tsv");
+pub const COMMAS_TSV: &str = include_str!("../dictionaries/commas.tsv");
 pub const EXPRESSIONS_TSV: &str = include_str!("../dictionaries/expressions.tsv");
 static THESAURUS_IDX: &[u8] = include_bytes!("../dictionaries/thesaurus.idx");
 static EXPRESSIONS_IDX: &[u8] = include_bytes!("../dictionaries/expressions.idx");
@@ -370,6 +372,8 @@ pub struct Dictionaries {
     pub expressions: PhraseIndex,
     /// The two-word beginnings of the expression index's keys.
     pub expression_pairs: PairFilter,
+    /// How often each word of original text is followed by a comma.
+    pub commas: Commas,
     pub lm: &'static LanguageModel,
 }
 
@@ -387,6 +391,7 @@ impl Dictionaries {
 
     /// The embedded thesaurus, expressions and language model with another spin table.
     pub fn with_spins(spins: SpinTable) -> Dictionaries {
+        let lm = LanguageModel::embedded();
         Dictionaries {
             spins,
             evidence: Evidence::parse(EVIDENCE_TSV, "dictionaries/evidence.tsv")
@@ -397,7 +402,9 @@ impl Dictionaries {
                 .expect("embedded expressions.idx is valid (checked by tests)"),
             expression_pairs: PairFilter::from_bytes(EXPRESSION_PAIRS)
                 .expect("embedded expressions.pairs is valid (checked by tests)"),
-            lm: LanguageModel::embedded(),
+            commas: Commas::parse(COMMAS_TSV, "dictionaries/commas.tsv", lm)
+                .expect("embedded commas.tsv is valid (checked by tests)"),
+            lm,
         }
     }
 }

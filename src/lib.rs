@@ -8,6 +8,7 @@ pub mod artifacts;
 pub mod atomic;
 pub mod builder;
 pub mod candidates;
+pub mod commas;
 pub mod config;
 pub mod decode;
 pub mod dictionaries;
