@@ -797,4 +797,28 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn an_article_that_misfits_the_next_word_favours_the_originals_it_fits() {
+        let prior = |text: &str, misfit: f32| -> f32 {
+            let dicts = Dictionaries::embedded();
+            let words = sentences(text, &crate::tokens::tokenize(text), dicts).remove(0);
+            let tuning = Tuning {
+                article_misfit: misfit,
+                ..Tuning::default()
+            };
+            let scorer = Scorer::new(dicts, tuning, 0.95);
+            let lat = scorer.lattice(&words, candidates_from(&words, dicts, Sources::ALL), false);
+            let i = words.iter().position(|w| w.norm == "extra").unwrap();
+            let k = lat.cands[i].iter().position(|c| c.text == "more");
+            lat.cand_lp[i][k.expect("the spin table restores extra -> more")]
+        };
+        // "a extra" was "a more": the misfit article is what keeping "extra" would cost.
+        let misfit = "They want a extra day.";
+        assert!((prior(misfit, -2.0) - prior(misfit, 0.0) - 2.0).abs() < 1e-4);
+        // An article that fits, or none, says nothing.
+        for text in ["They want an extra day.", "They want extra days."] {
+            assert_eq!(prior(text, -2.0), prior(text, 0.0), "{text}");
+        }
+    }
 }
