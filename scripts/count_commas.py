@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """How often each word of original (unspun) text has a comma before and after it, for
 dictionaries/commas.tsv. The language model reads no punctuation, yet a spinner keeps it:
-"nonetheless," stands for "however," (84 of 86 "however" in the pairs' originals are followed
-by a comma), "nonetheless" without one for "still" (13 of 169).
+"nonetheless," stands for "however," (83 of 85 "however" in the pairs' originals are followed
+by a comma), "nonetheless" without one for "still" (8 of 167).
 
     scripts/count_commas.py data/extra-pairs-*/ > dictionaries/commas.tsv
 
