@@ -85,17 +85,20 @@ impl Commas {
     /// language model does not know gets the overall rates.
     #[inline]
     pub fn logprob(&self, w: Option<WordId>, before: bool, after: bool) -> f32 {
-        let p = w
-            .and_then(|w| self.by_id.get(w as usize).copied().flatten())
-            .unwrap_or(self.base);
+        let p = self.counted(w).unwrap_or(self.base);
         p[2 * usize::from(before) + usize::from(after)]
     }
 
     /// Whether `w` was seen often enough in original text to have counts of its own.
     #[inline]
     pub fn knows(&self, w: Option<WordId>) -> bool {
+        self.counted(w).is_some()
+    }
+
+    /// `w`'s own log probabilities, if it has counts.
+    #[inline]
+    fn counted(&self, w: Option<WordId>) -> Option<[f32; 4]> {
         w.and_then(|w| self.by_id.get(w as usize).copied().flatten())
-            .is_some()
     }
 }
 

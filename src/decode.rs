@@ -720,24 +720,33 @@ mod tests {
     use super::*;
     use crate::candidates::{candidates_from, sentences, Sources};
 
+    /// The prior of each one-word spin-table candidate of `word` in `text`, decoded with
+    /// `tuning` at a spun document's rate.
+    fn spin_priors(text: &str, word: &str, tuning: Tuning) -> Vec<(String, f32)> {
+        let dicts = Dictionaries::embedded();
+        let words = sentences(text, &crate::tokens::tokenize(text), dicts).remove(0);
+        let scorer = Scorer::new(dicts, tuning, 0.95);
+        let lat = scorer.lattice(&words, candidates_from(&words, dicts, Sources::ALL), false);
+        let i = words.iter().position(|w| w.norm == word).unwrap();
+        lat.cands[i]
+            .iter()
+            .zip(&lat.cand_lp[i])
+            .filter(|(c, _)| matches!(c.source, Source::Spins { .. }) && c.end == i + 1)
+            .map(|(c, &lp)| (c.text.to_string(), lp))
+            .collect()
+    }
+
     /// The prior of each spin-table candidate of "narrative" in a sentence, at `correction`.
     fn priors(correction: f32) -> Vec<(String, f32)> {
-        let dicts = Dictionaries::embedded();
-        let text = "The narrative of the film was praised.";
-        let words = sentences(text, &crate::tokens::tokenize(text), dicts).remove(0);
         let tuning = Tuning {
             frequency_correction: correction,
             ..Tuning::default()
         };
-        let scorer = Scorer::new(dicts, tuning, 0.95);
-        let lat = scorer.lattice(&words, candidates_from(&words, dicts, Sources::ALL), false);
-        let i = words.iter().position(|w| w.norm == "narrative").unwrap();
-        lat.cands[i]
-            .iter()
-            .zip(&lat.cand_lp[i])
-            .filter(|(c, _)| matches!(c.source, Source::Spins { .. }))
-            .map(|(c, &lp)| (c.text.to_string(), lp))
-            .collect()
+        spin_priors(
+            "The narrative of the film was praised.",
+            "narrative",
+            tuning,
+        )
     }
 
     #[test]
@@ -759,21 +768,11 @@ mod tests {
 
     /// The prior of each spin-table candidate of `word` in `text`, at comma weight `weight`.
     fn comma_priors(text: &str, word: &str, weight: f32) -> Vec<(String, f32)> {
-        let dicts = Dictionaries::embedded();
-        let words = sentences(text, &crate::tokens::tokenize(text), dicts).remove(0);
         let tuning = Tuning {
             comma_weight: weight,
             ..Tuning::default()
         };
-        let scorer = Scorer::new(dicts, tuning, 0.95);
-        let lat = scorer.lattice(&words, candidates_from(&words, dicts, Sources::ALL), false);
-        let i = words.iter().position(|w| w.norm == word).unwrap();
-        lat.cands[i]
-            .iter()
-            .zip(&lat.cand_lp[i])
-            .filter(|(c, _)| matches!(c.source, Source::Spins { .. }) && c.end == i + 1)
-            .map(|(c, &lp)| (c.text.to_string(), lp))
-            .collect()
+        spin_priors(text, word, tuning)
     }
 
     #[test]
@@ -806,17 +805,13 @@ mod tests {
     #[test]
     fn an_article_that_misfits_the_next_word_favours_the_originals_it_fits() {
         let prior = |text: &str, misfit: f32| -> f32 {
-            let dicts = Dictionaries::embedded();
-            let words = sentences(text, &crate::tokens::tokenize(text), dicts).remove(0);
             let tuning = Tuning {
                 article_misfit: misfit,
                 ..Tuning::default()
             };
-            let scorer = Scorer::new(dicts, tuning, 0.95);
-            let lat = scorer.lattice(&words, candidates_from(&words, dicts, Sources::ALL), false);
-            let i = words.iter().position(|w| w.norm == "extra").unwrap();
-            let k = lat.cands[i].iter().position(|c| c.text == "more");
-            lat.cand_lp[i][k.expect("the spin table restores extra -> more")]
+            let priors = spin_priors(text, "extra", tuning);
+            let more = priors.iter().find(|(t, _)| t == "more");
+            more.expect("the spin table restores extra -> more").1
         };
         // "a extra" was "a more": the misfit article is what keeping "extra" would cost.
         let misfit = "They want a extra day.";

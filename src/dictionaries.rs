@@ -372,7 +372,7 @@ pub struct Dictionaries {
     pub expressions: PhraseIndex,
     /// The two-word beginnings of the expression index's keys.
     pub expression_pairs: PairFilter,
-    /// How often each word of original text is followed by a comma.
+    /// How often each word of original text has a comma before and after it.
     pub commas: Commas,
     pub lm: &'static LanguageModel,
 }
