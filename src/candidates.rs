@@ -214,7 +214,7 @@ pub fn candidates_from<'d>(
             if i + 1 < hashes.len() && words[i].joined {
                 for (p, &a) in hashes[i].iter().enumerate() {
                     for (q, &b) in hashes[i + 1].iter().enumerate() {
-                        if dicts.expression_pairs.may_start(a, b) {
+                        if dicts.expression_pairs.may_start(a, b, p > 0 || q > 0) {
                             may |= first_pair_bit(p, q);
                         }
                     }

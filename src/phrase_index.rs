@@ -599,49 +599,85 @@ pub fn build_weighted(entries: &BTreeMap<String, Vec<(String, u32)>>) -> Vec<u8>
     out
 }
 
-/// Which two-word beginnings the keys of a phrase index have: a Bloom filter over each key's
-/// first two words, so that a walk which could only fail at its second word is never started.
-/// Most positions of a spun text have spin-table readings to try, and walking them all
-/// through the expression index (1.1 million keys, its second steps seldom in the step memo)
-/// was a quarter of the time of a spun text; four positions in five fail that way.
+/// Which two-word beginnings the keys of a phrase index have, so that a walk which could only
+/// fail at its second word is never started. Most positions of a spun text have spin-table
+/// readings to try, and walking them all through the expression index (1.1 million keys, its
+/// second steps seldom in the step memo) was a quarter of the time of a spun text; four
+/// positions in five fail that way.
 ///
-/// Blob layout: magic `UNSPPF01`, then `2^PAIR_BITS` bits. Built from the index by
-/// `unspin dict build` (and by the test that checks the committed file).
+/// Two Bloom filters, by how a reading begins. A reading that keeps its first two words can
+/// only end as a damaged variant (a key listing some other expression) or as a restored
+/// expression of three words or more whose later words change ("coalition of the prepared");
+/// one that changes either of them can only end as an expression listed under itself ("name
+/// of obligation" read "call of duty"). Two-word collocations listed under themselves ("of
+/// course", "at least") begin no kept reading that could give anything, and the 8,000 keys
+/// listed under themselves fit a filter small enough to stay in cache: keeping the two apart
+/// walked half as many positions of a spun text as one filter over every key.
+///
+/// Blob layout: magic `UNSPPF02`, then `2^KEPT_BITS` bits for kept beginnings and
+/// `2^CHANGED_BITS` for changed ones. Built from the index by `unspin dict build` (and by the
+/// test that checks the committed file).
 pub struct PairFilter {
-    bits: &'static [u8],
+    kept: &'static [u8],
+    changed: &'static [u8],
 }
 
-const PAIR_MAGIC: &[u8; 8] = b"UNSPPF01";
-/// log2 of the filter's bits: 1 MiB, about 2.4 % false passes for the 707,000 two-word
+const PAIR_MAGIC: &[u8; 8] = b"UNSPPF02";
+/// log2 of the kept filter's bits: 1 MiB, about 2.4 % false passes for the 702,000 kept
 /// beginnings of the expression index with two probes.
-const PAIR_BITS: u32 = 23;
+const KEPT_BITS: u32 = 23;
+/// log2 of the changed filter's bits: 64 KiB, about 0.1 % false passes for its 8,000.
+const CHANGED_BITS: u32 = 19;
 
 impl PairFilter {
     pub fn from_bytes(b: &'static [u8]) -> Result<PairFilter, IndexError> {
         if b.len() < 8 || &b[..8] != PAIR_MAGIC {
             return Err(IndexError::BadMagic);
         }
-        if b.len() != 8 + (1 << (PAIR_BITS - 3)) {
+        let split = 8 + (1 << (KEPT_BITS - 3));
+        if b.len() != split + (1 << (CHANGED_BITS - 3)) {
             return Err(IndexError::Truncated);
         }
-        Ok(PairFilter { bits: &b[8..] })
+        Ok(PairFilter {
+            kept: &b[8..split],
+            changed: &b[split..],
+        })
     }
 
     /// The filter of `index`'s keys, as a blob for `from_bytes`.
     pub fn build(index: &PhraseIndex) -> Vec<u8> {
-        let mut bits = vec![0u8; 1 << (PAIR_BITS - 3)];
+        let mut kept = vec![0u8; 1 << (KEPT_BITS - 3)];
+        let mut changed = vec![0u8; 1 << (CHANGED_BITS - 3)];
         let mut keys = index.map.stream();
-        while let Some((key, _)) = keys.next() {
+        while let Some((key, v)) = keys.next() {
             let mut words = key.split(|&b| b == b' ');
             let (Some(a), Some(b)) = (words.next(), words.next()) else {
                 continue;
             };
-            for bit in Self::probes(Self::word_hash(a), Self::word_hash(b)) {
-                bits[bit >> 3] |= 1 << (bit & 7);
+            let longer = words.next().is_some();
+            let text = String::from_utf8_lossy(key);
+            let (mut own, mut other) = (false, false);
+            for (e, _) in index.entries_of(v) {
+                match crate::tokens::normalize(e) == text {
+                    true => own = true,
+                    false => other = true,
+                }
+            }
+            let (a, b) = (Self::word_hash(a), Self::word_hash(b));
+            if other || (own && longer) {
+                for bit in Self::probes(a, b, KEPT_BITS) {
+                    kept[bit >> 3] |= 1 << (bit & 7);
+                }
+            }
+            if own {
+                for bit in Self::probes(a, b, CHANGED_BITS) {
+                    changed[bit >> 3] |= 1 << (bit & 7);
+                }
             }
         }
         let mut blob = PAIR_MAGIC.to_vec();
-        blob.extend(bits);
+        blob.extend(kept);
+        blob.extend(changed);
         blob
     }
 
@@ -654,19 +690,24 @@ impl PairFilter {
         h
     }
 
-    /// Whether some key may start with the two words of these hashes (false: surely none).
+    /// Whether some reading may begin with the two words of these hashes, kept as they are
+    /// or with either `changed` (false: surely none).
     #[inline]
-    pub fn may_start(&self, a: u64, b: u64) -> bool {
-        Self::probes(a, b)
+    pub fn may_start(&self, a: u64, b: u64, changed: bool) -> bool {
+        let (bits, log2) = match changed {
+            false => (self.kept, KEPT_BITS),
+            true => (self.changed, CHANGED_BITS),
+        };
+        Self::probes(a, b, log2)
             .into_iter()
-            .all(|bit| self.bits[bit >> 3] & (1 << (bit & 7)) != 0)
+            .all(|bit| bits[bit >> 3] & (1 << (bit & 7)) != 0)
     }
 
-    /// The two bits a pair of words sets.
-    fn probes(a: u64, b: u64) -> [usize; 2] {
+    /// The two bits a pair of words sets in a filter of `2^log2` bits.
+    fn probes(a: u64, b: u64, log2: u32) -> [usize; 2] {
         let h = (a.rotate_left(23) ^ b).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let mask = (1 << PAIR_BITS) - 1;
-        [(h >> (64 - PAIR_BITS)) as usize, (h >> 8) as usize & mask]
+        let mask = (1 << log2) - 1;
+        [(h >> (64 - log2)) as usize, (h >> 8) as usize & mask]
     }
 }
 
@@ -704,20 +745,30 @@ mod tests {
     fn pair_filter_passes_every_key_start_and_little_else() {
         let ix = open(build(&entries(&[
             ("fact social", &["Truth Social"]),
-            ("coalition of the prepared", &["x"]),
+            ("truth social", &["Truth Social"]),
+            ("call of duty", &["Call of Duty"]),
             ("mentioned", &["said"]),
         ])));
         let filter = PairFilter::build(&ix);
         let filter = PairFilter::from_bytes(Box::leak(filter.into_boxed_slice())).unwrap();
-        let passes = |a: &str, b: &str| {
+        let passes = |a: &str, b: &str, changed: bool| {
             filter.may_start(
                 PairFilter::word_hash(a.as_bytes()),
                 PairFilter::word_hash(b.as_bytes()),
+                changed,
             )
         };
-        assert!(passes("fact", "social") && passes("coalition", "of"));
+        let kept = |a, b| passes(a, b, false);
+        let changed = |a, b| passes(a, b, true);
+        // A damaged variant begins only a kept reading.
+        assert!(kept("fact", "social") && !changed("fact", "social"));
+        // An expression listed under itself begins a changed reading; a kept one only when
+        // its later words may change.
+        assert!(changed("truth", "social") && !kept("truth", "social"));
+        assert!(changed("call", "of") && kept("call", "of"));
         // Not a key's start: a later pair of words, the words swapped, a one-word key.
-        assert!(!passes("of", "the") && !passes("social", "fact") && !passes("mentioned", ""));
+        assert!(!kept("of", "the") && !kept("social", "fact") && !kept("mentioned", ""));
+        assert!(!changed("of", "duty") && !changed("mentioned", ""));
         assert!(PairFilter::from_bytes(b"UNSPPF01").is_err());
     }
 
