@@ -208,13 +208,19 @@ pub fn candidates_from<'d>(
         .collect();
     // Which readings of words `i` and `i + 1` may begin an expression: every key has two
     // words or more, so where none may, no expression starts at word `i`.
+    let pairs = &dicts.expression_pairs;
     let first_pairs: Vec<FirstPairs> = (0..hashes.len())
         .map(|i| {
             let mut may = 0;
             if i + 1 < hashes.len() && words[i].joined {
+                let third = match words[i + 1].joined {
+                    true => hashes.get(i + 2).map_or(&[][..], |h| &h[..]),
+                    false => &[],
+                };
                 for (p, &a) in hashes[i].iter().enumerate() {
                     for (q, &b) in hashes[i + 1].iter().enumerate() {
-                        if dicts.expression_pairs.may_start(a, b, p > 0 || q > 0) {
+                        let kept = p == 0 && q == 0;
+                        if kept && pairs.may_keep(a, b, third) || !kept && pairs.may_change(a, b) {
                             may |= first_pair_bit(p, q);
                         }
                     }

@@ -599,62 +599,94 @@ pub fn build_weighted(entries: &BTreeMap<String, Vec<(String, u32)>>) -> Vec<u8>
     out
 }
 
-/// Which two-word beginnings the keys of a phrase index have, so that a walk which could only
-/// fail at its second word is never started. Most positions of a spun text have spin-table
-/// readings to try, and walking them all through the expression index (1.1 million keys, its
-/// second steps seldom in the step memo) was a quarter of the time of a spun text; four
-/// positions in five fail that way.
+/// How the keys of a phrase index begin, so that a walk which could only fail at its second
+/// or third word is never started. Most positions of a spun text have spin-table readings to
+/// try, and walking them all through the expression index (1.1 million keys, its second
+/// steps seldom in the step memo) was a quarter of the time of a spun text.
 ///
-/// Two Bloom filters, by how a reading begins. A reading that keeps its first two words can
-/// only end as a damaged variant (a key listing some other expression) or as a restored
-/// expression of three words or more whose later words change ("coalition of the prepared");
-/// one that changes either of them can only end as an expression listed under itself ("name
-/// of obligation" read "call of duty"). Two-word collocations listed under themselves ("of
-/// course", "at least") begin no kept reading that could give anything, and the 8,000 keys
-/// listed under themselves fit a filter small enough to stay in cache: keeping the two apart
-/// walked half as many positions of a spun text as one filter over every key.
+/// Three Bloom filters, by how a reading begins. A reading that changes either of its first
+/// two words can only end as an expression listed under itself ("name of obligation" read
+/// "call of duty"): the 8,000 such keys fit a filter small enough to stay in cache. A reading
+/// that keeps them can only end as a damaged variant (a key listing some other expression)
+/// or as an expression of three words or more whose later words change ("coalition of the
+/// prepared"): a two-word key of the first kind, or a key of three words or more, which the
+/// third filter tells by its first three words. Two-word collocations listed under
+/// themselves ("of course", "at least") begin nothing a kept reading could give, and most
+/// two-word beginnings of longer keys ("video games", "as a") are not followed by a third
+/// word that continues them: against one filter over every key's first two words, a spun
+/// text walks a quarter as many positions (5,380 -> 1,3xx on 75 articles), with the same
+/// repairs.
 ///
-/// Blob layout: magic `UNSPPF02`, then `2^KEPT_BITS` bits for kept beginnings and
-/// `2^CHANGED_BITS` for changed ones. Built from the index by `unspin dict build` (and by the
-/// test that checks the committed file).
+/// Blob layout: magic `UNSPPF03`, then `2^KEPT_BITS` bits for two-word variant keys,
+/// `2^KEPT_BITS` for the first three words of longer keys and `2^CHANGED_BITS` for
+/// expressions listed under themselves. Built from the index by `unspin dict build` (and by
+/// the test that checks the committed file).
 pub struct PairFilter {
-    kept: &'static [u8],
+    pairs: &'static [u8],
+    triples: &'static [u8],
     changed: &'static [u8],
 }
 
-const PAIR_MAGIC: &[u8; 8] = b"UNSPPF02";
-/// log2 of the kept filter's bits: 1 MiB, about 2.4 % false passes for the 702,000 kept
-/// beginnings of the expression index with two probes.
+const PAIR_MAGIC: &[u8; 8] = b"UNSPPF03";
+/// log2 of the bits of each kept filter: 1 MiB, about 2 % false passes for the 586,000
+/// two-word variant keys and 1 % for the 392,000 three-word beginnings of the expression
+/// index, with two probes.
 const KEPT_BITS: u32 = 23;
 /// log2 of the changed filter's bits: 64 KiB, about 0.1 % false passes for its 8,000.
 const CHANGED_BITS: u32 = 19;
+
+/// A Bloom filter of `2^log2` bits probed twice per item.
+struct Bloom<'b> {
+    bits: &'b [u8],
+    log2: u32,
+}
+
+impl Bloom<'_> {
+    fn probes(&self, h: u64) -> [usize; 2] {
+        let h = h.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mask = (1 << self.log2) - 1;
+        [(h >> (64 - self.log2)) as usize, (h >> 8) as usize & mask]
+    }
+
+    fn contains(&self, h: u64) -> bool {
+        self.probes(h)
+            .into_iter()
+            .all(|bit| self.bits[bit >> 3] & (1 << (bit & 7)) != 0)
+    }
+}
 
 impl PairFilter {
     pub fn from_bytes(b: &'static [u8]) -> Result<PairFilter, IndexError> {
         if b.len() < 8 || &b[..8] != PAIR_MAGIC {
             return Err(IndexError::BadMagic);
         }
-        let split = 8 + (1 << (KEPT_BITS - 3));
-        if b.len() != split + (1 << (CHANGED_BITS - 3)) {
+        let kept = 1 << (KEPT_BITS - 3);
+        if b.len() != 8 + 2 * kept + (1 << (CHANGED_BITS - 3)) {
             return Err(IndexError::Truncated);
         }
         Ok(PairFilter {
-            kept: &b[8..split],
-            changed: &b[split..],
+            pairs: &b[8..8 + kept],
+            triples: &b[8 + kept..8 + 2 * kept],
+            changed: &b[8 + 2 * kept..],
         })
     }
 
     /// The filter of `index`'s keys, as a blob for `from_bytes`.
     pub fn build(index: &PhraseIndex) -> Vec<u8> {
-        let mut kept = vec![0u8; 1 << (KEPT_BITS - 3)];
+        let mut pairs = vec![0u8; 1 << (KEPT_BITS - 3)];
+        let mut triples = vec![0u8; 1 << (KEPT_BITS - 3)];
         let mut changed = vec![0u8; 1 << (CHANGED_BITS - 3)];
+        let set = |bits: &mut Vec<u8>, log2: u32, h: u64| {
+            for bit in (Bloom { bits, log2 }).probes(h) {
+                bits[bit >> 3] |= 1 << (bit & 7);
+            }
+        };
         let mut keys = index.map.stream();
         while let Some((key, v)) = keys.next() {
-            let mut words = key.split(|&b| b == b' ');
-            let (Some(a), Some(b)) = (words.next(), words.next()) else {
+            let words: Vec<u64> = key.split(|&b| b == b' ').map(Self::word_hash).collect();
+            if words.len() < 2 {
                 continue;
-            };
-            let longer = words.next().is_some();
+            }
             let text = String::from_utf8_lossy(key);
             let (mut own, mut other) = (false, false);
             for (e, _) in index.entries_of(v) {
@@ -663,25 +695,24 @@ impl PairFilter {
                     false => other = true,
                 }
             }
-            let (a, b) = (Self::word_hash(a), Self::word_hash(b));
-            if other || (own && longer) {
-                for bit in Self::probes(a, b, KEPT_BITS) {
-                    kept[bit >> 3] |= 1 << (bit & 7);
-                }
+            let pair = Self::pair_hash(words[0], words[1]);
+            if let Some(&c) = words.get(2) {
+                set(&mut triples, KEPT_BITS, Self::triple_hash(pair, c));
+            } else if other {
+                set(&mut pairs, KEPT_BITS, pair);
             }
             if own {
-                for bit in Self::probes(a, b, CHANGED_BITS) {
-                    changed[bit >> 3] |= 1 << (bit & 7);
-                }
+                set(&mut changed, CHANGED_BITS, pair);
             }
         }
         let mut blob = PAIR_MAGIC.to_vec();
-        blob.extend(kept);
+        blob.extend(pairs);
+        blob.extend(triples);
         blob.extend(changed);
         blob
     }
 
-    /// A word's hash for `may_start` (FNV-1a: fixed forever, since the filter is stored).
+    /// A word's hash for the filters (FNV-1a: fixed forever, since the filter is stored).
     pub fn word_hash(word: &[u8]) -> u64 {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         for &b in word {
@@ -690,24 +721,43 @@ impl PairFilter {
         h
     }
 
-    /// Whether some reading may begin with the two words of these hashes, kept as they are
-    /// or with either `changed` (false: surely none).
-    #[inline]
-    pub fn may_start(&self, a: u64, b: u64, changed: bool) -> bool {
-        let (bits, log2) = match changed {
-            false => (self.kept, KEPT_BITS),
-            true => (self.changed, CHANGED_BITS),
-        };
-        Self::probes(a, b, log2)
-            .into_iter()
-            .all(|bit| bits[bit >> 3] & (1 << (bit & 7)) != 0)
+    fn pair_hash(a: u64, b: u64) -> u64 {
+        a.rotate_left(23) ^ b
     }
 
-    /// The two bits a pair of words sets in a filter of `2^log2` bits.
-    fn probes(a: u64, b: u64, log2: u32) -> [usize; 2] {
-        let h = (a.rotate_left(23) ^ b).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let mask = (1 << log2) - 1;
-        [(h >> (64 - log2)) as usize, (h >> 8) as usize & mask]
+    fn triple_hash(pair: u64, c: u64) -> u64 {
+        pair.wrapping_mul(0xC2B2_AE3D_27D4_EB4F).rotate_left(29) ^ c
+    }
+
+    /// Whether a reading that keeps the words of hashes `a` and `b` may give something: a
+    /// two-word damaged variant, or a longer key whose third word is one of `third` (the
+    /// next word's readings; empty where no third word joins them). False: surely not.
+    #[inline]
+    pub fn may_keep(&self, a: u64, b: u64, third: &[u64]) -> bool {
+        let pair = Self::pair_hash(a, b);
+        let triples = Bloom {
+            bits: self.triples,
+            log2: KEPT_BITS,
+        };
+        (Bloom {
+            bits: self.pairs,
+            log2: KEPT_BITS,
+        })
+        .contains(pair)
+            || third
+                .iter()
+                .any(|&c| triples.contains(Self::triple_hash(pair, c)))
+    }
+
+    /// Whether an expression listed under itself may begin with the words of hashes `a` and
+    /// `b` (false: surely none).
+    #[inline]
+    pub fn may_change(&self, a: u64, b: u64) -> bool {
+        (Bloom {
+            bits: self.changed,
+            log2: CHANGED_BITS,
+        })
+        .contains(Self::pair_hash(a, b))
     }
 }
 
@@ -751,25 +801,23 @@ mod tests {
         ])));
         let filter = PairFilter::build(&ix);
         let filter = PairFilter::from_bytes(Box::leak(filter.into_boxed_slice())).unwrap();
-        let passes = |a: &str, b: &str, changed: bool| {
-            filter.may_start(
-                PairFilter::word_hash(a.as_bytes()),
-                PairFilter::word_hash(b.as_bytes()),
-                changed,
-            )
+        let h = |w: &str| PairFilter::word_hash(w.as_bytes());
+        let kept = |a, b, third: &[&str]| {
+            let third: Vec<u64> = third.iter().map(|w| h(w)).collect();
+            filter.may_keep(h(a), h(b), &third)
         };
-        let kept = |a, b| passes(a, b, false);
-        let changed = |a, b| passes(a, b, true);
-        // A damaged variant begins only a kept reading.
-        assert!(kept("fact", "social") && !changed("fact", "social"));
+        let changed = |a, b| filter.may_change(h(a), h(b));
+        // A two-word damaged variant begins only a kept reading.
+        assert!(kept("fact", "social", &[]) && !changed("fact", "social"));
         // An expression listed under itself begins a changed reading; a kept one only when
-        // its later words may change.
-        assert!(changed("truth", "social") && !kept("truth", "social"));
-        assert!(changed("call", "of") && kept("call", "of"));
+        // it is longer and the third word may continue it.
+        assert!(changed("truth", "social") && !kept("truth", "social", &[]));
+        assert!(changed("call", "of") && kept("call", "of", &["obligation", "duty"]));
+        assert!(!kept("call", "of", &["obligation"]) && !kept("call", "of", &[]));
         // Not a key's start: a later pair of words, the words swapped, a one-word key.
-        assert!(!kept("of", "the") && !kept("social", "fact") && !kept("mentioned", ""));
-        assert!(!changed("of", "duty") && !changed("mentioned", ""));
-        assert!(PairFilter::from_bytes(b"UNSPPF01").is_err());
+        assert!(!kept("of", "the", &["prepared"]) && !kept("social", "fact", &[]));
+        assert!(!kept("mentioned", "", &[]) && !changed("of", "duty") && !changed("mentioned", ""));
+        assert!(PairFilter::from_bytes(b"UNSPPF02").is_err());
     }
 
     #[test]
