@@ -158,6 +158,8 @@ pub struct Sources {
     pub thesaurus: bool,
     /// Thesaurus candidates with a smaller share of their word's candidates are skipped.
     pub thesaurus_min_share: f32,
+    /// Spin-table rows with a smaller share of their phrase's sightings are skipped.
+    pub spins_min_share: f32,
 }
 
 impl Sources {
@@ -166,6 +168,7 @@ impl Sources {
         expressions: true,
         thesaurus: true,
         thesaurus_min_share: 0.0,
+        spins_min_share: 0.0,
     };
 }
 
@@ -297,6 +300,9 @@ pub fn candidates_from<'d>(
                     names = longer;
                 }
                 let mut push_row = |r: &'d SpinRow, share: f32| {
+                    if share < sources.spins_min_share {
+                        return;
+                    }
                     let source = Source::Spins {
                         count: r.count,
                         docs: r.docs,

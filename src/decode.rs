@@ -100,7 +100,19 @@ impl Tuning {
     pub fn thesaurus_min_share(&self, rate: f32) -> f32 {
         10f32.powf(-self.max_lm_gain) / (rate * self.thesaurus_mass)
     }
+
+    /// The share of its phrase's sightings below which a spin-table row's prior loses to
+    /// keeping the words by more than `max_lm_gain` whatever else is proposed there (the
+    /// lattice's keep prior is at least log10 0.05), so the lattice would surely drop it.
+    /// Most rows of a common phrase are such ("the" -> "long", "to" -> "back and forth"):
+    /// skipping them is a fifth of the candidates a spun text's lattices saw.
+    pub fn spins_min_share(&self, rate: f32) -> f32 {
+        10f32.powf(-self.max_lm_gain) * (1.0 - MAX_CHANGE_MASS) / rate
+    }
 }
+
+/// The most prior mass the candidates at one position may take from keeping its word.
+const MAX_CHANGE_MASS: f32 = 0.95;
 
 /// One step of a path: words `start..end` either kept (`cand: None`) or replaced by
 /// candidate `cand` of the lattice's list at `start`.
@@ -256,7 +268,7 @@ impl<'a> Scorer<'a> {
             let keep = if list.is_empty() {
                 0.0
             } else {
-                (1.0 - mass.min(0.95)).log10()
+                (1.0 - mass.min(MAX_CHANGE_MASS)).log10()
             };
             keep_lp.push(keep);
             let mut scored: Vec<(f32, f32, Candidate)> = list

@@ -174,6 +174,7 @@ impl<'d> Repairer<'d> {
             // The lattice would drop these anyway (a thesaurus candidate's prior is
             // rate x mass x share); skipping them here saves building them.
             thesaurus_min_share: t.thesaurus_min_share(rate),
+            spins_min_share: t.spins_min_share(rate),
         }
     }
 
