@@ -833,4 +833,30 @@ mod tests {
             assert_eq!(prior(text, -2.0), prior(text, 0.0), "{text}");
         }
     }
+
+    #[test]
+    fn spin_rows_below_the_minimum_share_are_only_rows_the_lattice_would_prune() {
+        let dicts = Dictionaries::embedded();
+        let text = "The firm mentioned that the sales fell to a new low this yr, however.";
+        let words = sentences(text, &crate::tokens::tokenize(text), dicts).remove(0);
+        let (t, rate) = (Tuning::default(), 0.95);
+        let scorer = Scorer::new(dicts, t, rate);
+        let all = candidates_from(&words, dicts, Sources::ALL);
+        let fewer = Sources {
+            spins_min_share: t.spins_min_share(rate),
+            ..Sources::ALL
+        };
+        let fewer = candidates_from(&words, dicts, fewer);
+        let count = |c: &[Vec<Candidate>]| c.iter().map(Vec::len).sum::<usize>();
+        assert!(
+            count(&fewer) < count(&all),
+            "rows of \"the\" and \"to\" are skipped"
+        );
+        let kept = |c| -> Vec<Vec<String>> {
+            let lat = scorer.lattice(&words, c, true);
+            let texts = |l: &Vec<Candidate>| l.iter().map(|c| c.text.to_string()).collect();
+            lat.cands.iter().map(texts).collect()
+        };
+        assert_eq!(kept(all), kept(fewer));
+    }
 }
