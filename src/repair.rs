@@ -347,14 +347,16 @@ impl<'d> Repairer<'d> {
         let mut suggestions: Vec<Suggestion> = Vec::new();
         for (j, score) in &options {
             let Some(j) = j else { continue };
+            // Options come best first: past the first suggestion, one below the threshold
+            // ends the list.
+            let confidence = 10f32.powf(score - max) / z;
+            if !suggestions.is_empty() && confidence < MIN_ALTERNATIVE {
+                break;
+            }
             let c = &lat.cands[seg.start][*j];
             let t = written(c.text);
             if t == spun || suggestions.iter().any(|x| x.text == t) {
                 continue;
-            }
-            let confidence = 10f32.powf(score - max) / z;
-            if !suggestions.is_empty() && confidence < MIN_ALTERNATIVE {
-                break;
             }
             suggestions.push(Suggestion {
                 text: t,
@@ -541,6 +543,11 @@ fn curly_apostrophes(text: &str, start: usize, end: usize) -> bool {
 
 /// Give `replacement` the casing of `template`: UPPER, Title (word by word), or as written.
 pub fn match_case(template: &str, replacement: &str) -> String {
+    // Most words are lowercase on both sides: nothing to change, and no need to look further.
+    let lower_ascii = |s: &str| s.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase());
+    if lower_ascii(template) && lower_ascii(replacement) {
+        return replacement.to_string();
+    }
     let (mut letters, mut upper) = (0, true);
     for c in template.chars().filter(|c| c.is_alphabetic()) {
         letters += 1;
