@@ -105,7 +105,8 @@ impl Tuning {
     /// keeping the words by more than `max_lm_gain` whatever else is proposed there (the
     /// lattice's keep prior is at least log10 0.05), so the lattice would surely drop it.
     /// Most rows of a common phrase are such ("the" -> "long", "to" -> "back and forth"):
-    /// skipping them leaves 41,183 of the 51,196 candidates of 75 spun articles, the same repairs.
+    /// skipping them leaves 41,183 of the 51,196 candidates of 75 spun articles and the same
+    /// repairs (their mass no longer counts in the keep prior, so confidences move a little).
     pub fn spins_min_share(&self, rate: f32) -> f32 {
         10f32.powf(-self.max_lm_gain) * (1.0 - MAX_CHANGE_MASS) / rate
     }
