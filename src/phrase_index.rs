@@ -622,9 +622,9 @@ pub fn build_weighted(entries: &BTreeMap<String, Vec<(String, u32)>>) -> Vec<u8>
 /// expressions listed under themselves. Built from the index by `unspin dict build` (and by
 /// the test that checks the committed file).
 pub struct PairFilter {
-    pairs: &'static [u8],
-    triples: &'static [u8],
-    changed: &'static [u8],
+    pairs: Bloom,
+    triples: Bloom,
+    changed: Bloom,
 }
 
 const PAIR_MAGIC: &[u8; 8] = b"UNSPPF03";
@@ -636,23 +636,24 @@ const KEPT_BITS: u32 = 23;
 const CHANGED_BITS: u32 = 19;
 
 /// A Bloom filter of `2^log2` bits probed twice per item.
-struct Bloom<'b> {
-    bits: &'b [u8],
+struct Bloom {
+    bits: &'static [u8],
     log2: u32,
 }
 
-impl Bloom<'_> {
-    fn probes(&self, h: u64) -> [usize; 2] {
-        let h = h.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let mask = (1 << self.log2) - 1;
-        [(h >> (64 - self.log2)) as usize, (h >> 8) as usize & mask]
-    }
-
+impl Bloom {
     fn contains(&self, h: u64) -> bool {
-        self.probes(h)
+        probes(h, self.log2)
             .into_iter()
             .all(|bit| self.bits[bit >> 3] & (1 << (bit & 7)) != 0)
     }
+}
+
+/// The two bits an item of hash `h` sets in a Bloom filter of `2^log2` bits.
+fn probes(h: u64, log2: u32) -> [usize; 2] {
+    let h = h.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mask = (1 << log2) - 1;
+    [(h >> (64 - log2)) as usize, (h >> 8) as usize & mask]
 }
 
 impl PairFilter {
@@ -664,10 +665,11 @@ impl PairFilter {
         if b.len() != 8 + 2 * kept + (1 << (CHANGED_BITS - 3)) {
             return Err(IndexError::Truncated);
         }
+        let bloom = |bits, log2| Bloom { bits, log2 };
         Ok(PairFilter {
-            pairs: &b[8..8 + kept],
-            triples: &b[8 + kept..8 + 2 * kept],
-            changed: &b[8 + 2 * kept..],
+            pairs: bloom(&b[8..8 + kept], KEPT_BITS),
+            triples: bloom(&b[8 + kept..8 + 2 * kept], KEPT_BITS),
+            changed: bloom(&b[8 + 2 * kept..], CHANGED_BITS),
         })
     }
 
@@ -676,8 +678,8 @@ impl PairFilter {
         let mut pairs = vec![0u8; 1 << (KEPT_BITS - 3)];
         let mut triples = vec![0u8; 1 << (KEPT_BITS - 3)];
         let mut changed = vec![0u8; 1 << (CHANGED_BITS - 3)];
-        let set = |bits: &mut Vec<u8>, log2: u32, h: u64| {
-            for bit in (Bloom { bits, log2 }).probes(h) {
+        let set = |bits: &mut [u8], log2: u32, h: u64| {
+            for bit in probes(h, log2) {
                 bits[bit >> 3] |= 1 << (bit & 7);
             }
         };
@@ -735,29 +737,17 @@ impl PairFilter {
     #[inline]
     pub fn may_keep(&self, a: u64, b: u64, third: &[u64]) -> bool {
         let pair = Self::pair_hash(a, b);
-        let triples = Bloom {
-            bits: self.triples,
-            log2: KEPT_BITS,
-        };
-        (Bloom {
-            bits: self.pairs,
-            log2: KEPT_BITS,
-        })
-        .contains(pair)
+        self.pairs.contains(pair)
             || third
                 .iter()
-                .any(|&c| triples.contains(Self::triple_hash(pair, c)))
+                .any(|&c| self.triples.contains(Self::triple_hash(pair, c)))
     }
 
     /// Whether an expression listed under itself may begin with the words of hashes `a` and
     /// `b` (false: surely none).
     #[inline]
     pub fn may_change(&self, a: u64, b: u64) -> bool {
-        (Bloom {
-            bits: self.changed,
-            log2: CHANGED_BITS,
-        })
-        .contains(Self::pair_hash(a, b))
+        self.changed.contains(Self::pair_hash(a, b))
     }
 }
 
