@@ -495,6 +495,10 @@ fn expressions<'d>(
     out
 }
 
+/// Room a word's candidate list is first given: most words with candidates have a few, and
+/// growing the list from one at a time cost an allocation per doubling.
+const CANDIDATES_ROOM: usize = 8;
+
 fn push<'d>(
     list: &mut Vec<Candidate<'d>>,
     start: usize,
@@ -507,6 +511,9 @@ fn push<'d>(
         .any(|c| c.end == end && c.text.eq_ignore_ascii_case(text))
     {
         return;
+    }
+    if list.capacity() == 0 {
+        list.reserve(CANDIDATES_ROOM);
     }
     list.push(Candidate {
         start,

@@ -8,6 +8,7 @@ use crate::decode::{Lattice, Scorer, Segment, Tuning};
 use crate::dictionaries::Dictionaries;
 use crate::tokens::tokenize;
 use serde::Serialize;
+use smallvec::SmallVec;
 
 /// One proposed original for a repair, with its probability against the other readings.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -201,11 +202,12 @@ impl<'d> Repairer<'d> {
                 continue;
             }
             let states = scorer.states(&lat, &path);
+            let mut alt = path.clone();
             for (k, seg) in path.iter().enumerate() {
                 if seg.cand.is_none() {
                     continue;
                 }
-                if let Some(r) = self.make_repair(text, &scorer, &lat, &path, &states, k) {
+                if let Some(r) = self.make_repair(text, &scorer, &lat, &mut alt, &states, k) {
                     if r.confidence() >= self.settings.min_confidence {
                         repairs.push(r);
                     }
@@ -301,15 +303,15 @@ impl<'d> Repairer<'d> {
         text: &str,
         scorer: &Scorer,
         lat: &Lattice,
-        path: &[Segment],
+        alt: &mut [Segment],
         states: &[(Option<crate::lm::WordId>, Option<crate::lm::WordId>)],
         k: usize,
     ) -> Option<Repair> {
-        let seg = path[k];
-        // Every reading of the same span: keep, or any candidate covering it exactly; each
-        // scored as far as it can change the path's score.
-        let mut alt = path.to_vec();
-        let choices: Vec<Option<usize>> = std::iter::once(None)
+        // `alt` is the decoded path; segment `k` is tried with every reading of its span
+        // (keep, or any candidate covering it exactly), each scored as far as it can change
+        // the path's score, and put back.
+        let seg = alt[k];
+        let choices: SmallVec<[Option<usize>; 8]> = std::iter::once(None)
             .chain(
                 (0..lat.cands[seg.start].len())
                     .filter(|&j| lat.cands[seg.start][j].end == seg.end)
@@ -321,16 +323,17 @@ impl<'d> Repairer<'d> {
                 cand: choice,
                 ..seg
             };
-            scorer.prefetch_from(lat, &alt, k, states[k]);
+            scorer.prefetch_from(lat, alt, k, states[k]);
         }
-        let mut options: Vec<(Option<usize>, f32)> = Vec::new();
+        let mut options: SmallVec<[(Option<usize>, f32); 8]> = SmallVec::new();
         for &choice in &choices {
             alt[k] = Segment {
                 cand: choice,
                 ..seg
             };
-            options.push((choice, scorer.score_from(lat, &alt, k, states[k])));
+            options.push((choice, scorer.score_from(lat, alt, k, states[k])));
         }
+        alt[k] = seg;
         let max = options.iter().map(|o| o.1).fold(f32::MIN, f32::max);
         let z: f32 = options.iter().map(|o| 10f32.powf(o.1 - max)).sum();
         options.sort_by(|a, b| b.1.total_cmp(&a.1));
