@@ -80,7 +80,7 @@ pub(crate) fn repair_parts(
     let mut acc = Acc::default();
     let mut reader: Box<dyn BufRead> = match &input.path {
         Some(p) if input.size <= large() => {
-            let bytes = std::fs::read(p).map_err(|e| open_error(input, e))?;
+            let bytes = read_sized(p, input.size).map_err(|e| open_error(input, e))?;
             let text = decode(input, ctx.encoding, bytes, 0)?;
             let part = repair_one(input, &text, 0, 0)?;
             emit(&part)?;
@@ -152,6 +152,29 @@ fn repair_one<'a>(input: &Input, text: &'a str, offset: usize, line: usize) -> R
         bom,
         report,
     })
+}
+
+/// The bytes of the file at `p`, whose size the walk already asked for: the same as
+/// `std::fs::read` without asking again (`read_to_end` on a file asks for its size and
+/// position: two system calls of seven a file). The file is read to its end whatever its size has become since.
+fn read_sized(p: &std::path::Path, size: u64) -> std::io::Result<Vec<u8>> {
+    let mut f = std::fs::File::open(p)?;
+    // One byte more than expected, so that the read that finds the end needs no new room.
+    let mut bytes = vec![0u8; size as usize + 1];
+    let mut len = 0;
+    loop {
+        if len == bytes.len() {
+            bytes.resize(2 * len, 0);
+        }
+        match f.read(&mut bytes[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    bytes.truncate(len);
+    Ok(bytes)
 }
 
 /// The whole text of `input` at once, for commands that need all of it (diff, review).
