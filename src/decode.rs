@@ -163,7 +163,17 @@ pub struct Lattice<'w, 'd> {
     pub words: &'w [SentWord],
     pub cands: Vec<Vec<Candidate<'d>>>,
     keep_lp: Vec<f32>,
-    cand_lp: Vec<Vec<f32>>,
+    /// The candidates' log priors, position after position: those of `cands[i]` start at
+    /// `cand_at[i]` (one list for the sentence rather than one per position).
+    cand_lp: Vec<f32>,
+    cand_at: Vec<u32>,
+}
+
+impl Lattice<'_, '_> {
+    /// The channel log prior of candidate `k` at position `i`.
+    fn cand_lp(&self, i: usize, k: usize) -> f32 {
+        self.cand_lp[self.cand_at[i] as usize + k]
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -257,15 +267,16 @@ impl<'a> Scorer<'a> {
         let mut keep_lp = Vec::with_capacity(words.len());
         let mut kept_cands = Vec::with_capacity(words.len());
         let mut cand_lp = Vec::with_capacity(words.len());
+        let mut cand_at = Vec::with_capacity(words.len());
         // Scratch lists reused from one position to the next (most positions have a few
         // candidates, and allocating these anew for each took 2 % of a spun text's time).
         let mut priors: Vec<f32> = Vec::new();
         let mut scored: Vec<(f32, f32, Candidate)> = Vec::new();
         let mut observed: Vec<(usize, f32)> = Vec::new();
-        for (i, list) in cands.into_iter().enumerate() {
+        for (i, mut list) in cands.into_iter().enumerate() {
+            cand_at.push(cand_lp.len() as u32);
             if list.is_empty() {
                 keep_lp.push(0.0);
-                cand_lp.push(Vec::new());
                 kept_cands.push(list);
                 continue;
             }
@@ -283,7 +294,7 @@ impl<'a> Scorer<'a> {
             keep_lp.push(keep);
             scored.clear();
             scored.extend(
-                list.into_iter()
+                list.drain(..)
                     .zip(priors.iter())
                     .map(|(c, p)| (p.max(1e-12).log10(), 0.0, c))
                     .filter(|(lp, _, _)| !prune || lp - keep > -t.max_lm_gain)
@@ -321,14 +332,17 @@ impl<'a> Scorer<'a> {
                 scored.sort_by(|a, b| b.1.total_cmp(&a.1));
                 scored.truncate(t.max_candidates);
             }
-            cand_lp.push(scored.iter().map(|x| x.0).collect());
-            kept_cands.push(scored.drain(..).map(|x| x.2).collect());
+            // The survivors go back into the position's own list, whose room they fit.
+            cand_lp.extend(scored.iter().map(|x| x.0));
+            list.extend(scored.drain(..).map(|x| x.2));
+            kept_cands.push(list);
         }
         Lattice {
             words,
             cands: kept_cands,
             keep_lp,
             cand_lp,
+            cand_at,
         }
     }
 
@@ -549,7 +563,7 @@ impl<'a> Scorer<'a> {
             Some(k) => {
                 let c = &lat.cands[seg.start][k];
                 let (lp, next) = self.emit_all(st, c.ids.iter().copied());
-                (lp + lat.cand_lp[seg.start][k], next)
+                (lp + lat.cand_lp(seg.start, k), next)
             }
         }
     }
@@ -754,9 +768,9 @@ mod tests {
         let i = words.iter().position(|w| w.norm == word).unwrap();
         lat.cands[i]
             .iter()
-            .zip(&lat.cand_lp[i])
-            .filter(|(c, _)| matches!(c.source, Source::Spins { .. }) && c.end == i + 1)
-            .map(|(c, &lp)| (c.text.to_string(), lp))
+            .enumerate()
+            .filter(|(_, c)| matches!(c.source, Source::Spins { .. }) && c.end == i + 1)
+            .map(|(k, c)| (c.text.to_string(), lat.cand_lp(i, k)))
             .collect()
     }
 
