@@ -430,6 +430,27 @@ mod tests {
     }
 
     #[test]
+    fn a_file_is_read_whole_whatever_size_the_walk_saw() {
+        let dir = std::env::temp_dir().join(format!("unspin-read-sized-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("a.txt");
+        let text = "words ".repeat(5000);
+        std::fs::write(&p, &text).unwrap();
+        // Grown since the walk, shrunk since, unchanged.
+        for size in [0, 10, text.len() as u64, text.len() as u64 + 100] {
+            assert_eq!(
+                read_sized(&p, size).unwrap(),
+                text.as_bytes(),
+                "size {size}"
+            );
+        }
+        std::fs::write(&p, "").unwrap();
+        assert!(read_sized(&p, 0).unwrap().is_empty());
+        assert!(read_sized(&dir.join("missing.txt"), 3).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn parts_end_at_blank_lines_and_cover_everything() {
         let para = "word ".repeat(1000) + "\r\n\r\n";
         let text = para.repeat(part_target() / para.len() * 3);
