@@ -269,7 +269,8 @@ impl<'a> Scorer<'a> {
         let mut cand_lp = Vec::with_capacity(words.len());
         let mut cand_at = Vec::with_capacity(words.len());
         // Scratch lists reused from one position to the next (most positions have a few
-        // candidates, and allocating these anew for each took 2 % of a spun text's time).
+        // candidates, and allocating these anew for each took 2 % of a spun text's
+        // instructions).
         let mut priors: Vec<f32> = Vec::new();
         let mut scored: Vec<(f32, f32, Candidate)> = Vec::new();
         let mut observed: Vec<(usize, f32)> = Vec::new();

@@ -156,7 +156,8 @@ fn repair_one<'a>(input: &Input, text: &'a str, offset: usize, line: usize) -> R
 
 /// The bytes of the file at `p`, whose size the walk already asked for: the same as
 /// `std::fs::read` without asking again (`read_to_end` on a file asks for its size and
-/// position: two system calls of seven a file). The file is read to its end whatever its size has become since.
+/// position: two system calls of seven a file). The file is read to its end whatever its
+/// size has become since.
 fn read_sized(p: &std::path::Path, size: u64) -> std::io::Result<Vec<u8>> {
     let mut f = std::fs::File::open(p)?;
     // One byte more than expected, so that the read that finds the end needs no new room.
