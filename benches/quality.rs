@@ -220,6 +220,7 @@ fn main() {
                 "lm_weight" => t.lm_weight = v,
                 "length_penalty" => t.length_penalty = v,
                 "beam" => t.beam = v as usize,
+                "beam_width" => t.beam_width = v,
                 "max_candidates" => t.max_candidates = v as usize,
                 "max_lm_gain" => t.max_lm_gain = v,
                 "unanchored_name_factor" => t.unanchored_name_factor = v,

@@ -13,6 +13,11 @@ use crate::lm::WordId;
 pub struct Tuning {
     /// Hypotheses kept per position.
     pub beam: usize,
+    /// Hypotheses further than this (log10) behind the best one at a position are not
+    /// expanded, even with room in the beam: on 4.5 MB of spun articles no path that far
+    /// behind came back to win at 2.5 or more (the same 138,220 repairs, 5 % fewer
+    /// instructions at 2.5, 4 % at 3); at 2, 115 lines of `check --format json` changed.
+    pub beam_width: f32,
     /// log10 probability charged for a word the language model does not know.
     pub oov_logprob: f32,
     /// Chance, in a fully spun document, that a word with thesaurus candidates was spun into
@@ -75,6 +80,7 @@ impl Default for Tuning {
     fn default() -> Tuning {
         Tuning {
             beam: 4,
+            beam_width: 3.0,
             oov_logprob: -5.0,
             thesaurus_mass: 0.005,
             expression_mass: 0.02,
@@ -668,6 +674,10 @@ impl<'a> Scorer<'a> {
             let mut here = std::mem::take(&mut beams[i]);
             here.sort_by(|&a, &b| arena[b as usize].score.total_cmp(&arena[a as usize].score));
             here.truncate(self.tuning.beam);
+            if let Some(&best) = here.first() {
+                let floor = arena[best as usize].score - self.tuning.beam_width;
+                here.retain(|&h| arena[h as usize].score >= floor);
+            }
             // One hypothesis, no candidate here and none pending further on: every path
             // reads this word from the same state, so its score is common to all of them and
             // the argmax does not need it. Most words of a sentence pass this way.
@@ -885,5 +895,28 @@ mod tests {
             lat.cands.iter().map(texts).collect()
         };
         assert_eq!(kept(all), kept(fewer));
+    }
+
+    #[test]
+    fn hypotheses_beyond_the_beam_width_are_ones_that_would_not_win() {
+        let dicts = Dictionaries::embedded();
+        let text = include_str!("../fixtures/seed-001.spun.txt");
+        let paths = |beam_width: f32| -> Vec<Vec<Segment>> {
+            let t = Tuning {
+                beam_width,
+                ..Tuning::default()
+            };
+            let scorer = Scorer::new(dicts, t, 0.95);
+            sentences(text, &crate::tokens::tokenize(text), dicts)
+                .iter()
+                .map(|w| {
+                    scorer.decode(&scorer.lattice(w, candidates_from(w, dicts, Sources::ALL), true))
+                })
+                .collect()
+        };
+        let all = paths(f32::INFINITY);
+        assert_eq!(paths(Tuning::default().beam_width), all);
+        // The width does cut: far narrower, some sentence's best path is lost.
+        assert_ne!(paths(0.3), all);
     }
 }
