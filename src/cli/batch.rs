@@ -63,12 +63,22 @@ pub(crate) trait Job: Sync {
     fn admit(&self, item: Item) -> Item {
         item
     }
-    /// Make final what the inputs run since the last call wrote (`fix`: one sync for all its
-    /// files, then their renames), before their outcomes are reported. Returns the inputs
-    /// that failed at this step, by name.
-    fn settle(&self) -> Vec<(String, anyhow::Error)> {
-        Vec::new()
+    /// Take what the inputs run since the last call wrote, and return the work that makes it
+    /// final (`fix`: one sync for all its files, then their renames) before their outcomes
+    /// are reported; the work runs while the next group of inputs is repaired, and returns
+    /// the inputs that failed at this step, by name.
+    fn settle(&self) -> Settle {
+        Box::new(Vec::new)
     }
+}
+
+/// What makes a group's writes final (see [`Job::settle`]).
+pub(crate) type Settle = Box<dyn FnOnce() -> Vec<(String, anyhow::Error)> + Send>;
+
+/// A group repaired, its outputs held until its writes are final and it can be reported.
+struct Repaired {
+    group: Vec<Item>,
+    results: Vec<(Vec<u8>, Result<DocStats>)>,
 }
 
 /// The counts of a run.
@@ -191,85 +201,90 @@ pub(crate) fn run(mut found: Inputs, batch: &BatchOpts, job: &impl Job) -> Resul
     let mut walk = Walk { met: 0, next: None };
     // The next group, found while the one before it was repaired (with more than one job).
     let mut ahead: Option<Result<Vec<Item>>> = None;
-    loop {
-        if ctx.stopped() {
-            summary.interrupted = true;
-            break;
-        }
-        let group = match ahead.take() {
-            Some(group) => group?,
-            None => walk.group(&mut found, job)?,
-        };
-        if !batch.quiet {
-            for n in found.notes.drain(..) {
-                ctx.progress.suspend(|| eprintln!("unspin: note: {n}"));
+    // The group repaired last and the work that makes its writes final, which runs while
+    // the next group is repaired (`fix` to disk: the sync waits on the disk, not the CPU).
+    let mut last: Option<(Repaired, Settle)> = None;
+    let quiet = batch.quiet;
+    let looped = (|| -> Result<()> {
+        loop {
+            if ctx.stopped() {
+                summary.interrupted = true;
+                break;
             }
-        }
-        if group.is_empty() {
-            break;
-        }
-        if alone(&group[0]) {
-            let Item::Input(input) = &group[0] else {
-                unreachable!()
+            let group = match ahead.take() {
+                Some(group) => group?,
+                None => walk.group(&mut found, job)?,
             };
-            let result = job.run(input, &ctx, &mut out);
-            let result = settled(result, &input.name(), &mut job.settle());
-            ctx.file_done(0);
-            finish(
-                job,
-                &ctx,
-                &mut summary,
-                &group[0],
-                result,
-                &mut out,
-                batch.quiet,
-            )?;
-            continue;
-        }
-        let repair_group = || -> Vec<(Vec<u8>, Result<DocStats>)> {
-            group
-                .par_iter()
-                .map(|item| {
-                    let mut buf = Vec::new();
-                    let result = match item {
-                        Item::Input(_) if ctx.stopped() => Err(Interrupted.into()),
-                        Item::Input(input) => job.run(input, &ctx, &mut buf),
-                        Item::Missing { .. } => Ok(DocStats::default()),
-                    };
-                    // A file over `large()` counted its bytes part by part.
-                    ctx.file_done(match item {
-                        Item::Input(i) if i.size <= large() => i.size,
-                        _ => 0,
-                    });
-                    (buf, result)
-                })
-                .collect()
-        };
-        // With more than one job, this thread finds the next group (reading folders and
-        // asking for file sizes: a tenth of the time with one-paragraph files) while the
-        // pool repairs this one; with one job, one thing at a time.
-        let results = if ctx.jobs > 1 {
-            std::thread::scope(|scope| {
-                let repairing = scope.spawn(repair_group);
-                ahead = Some(walk.group(&mut found, job));
-                repairing
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-        } else {
-            repair_group()
-        };
-        let mut unsettled = job.settle();
-        for (item, (buf, result)) in group.iter().zip(results) {
-            let result = match item {
-                Item::Input(i) => settled(result, &i.name(), &mut unsettled),
-                Item::Missing { .. } => result,
+            if !quiet {
+                for n in found.notes.drain(..) {
+                    ctx.progress.suspend(|| eprintln!("unspin: note: {n}"));
+                }
+            }
+            if group.is_empty() {
+                break;
+            }
+            if alone(&group[0]) {
+                // Its output streams: what came before it is reported first.
+                if let Some((r, settle)) = last.take() {
+                    report(r, settle(), job, &ctx, &mut summary, &mut out, quiet)?;
+                }
+                let Item::Input(input) = &group[0] else {
+                    unreachable!()
+                };
+                let result = job.run(input, &ctx, &mut out);
+                let result = settled(result, &input.name(), &mut job.settle()());
+                ctx.file_done(0);
+                finish(job, &ctx, &mut summary, &group[0], result, &mut out, quiet)?;
+                continue;
+            }
+            let repair_group = || -> Vec<(Vec<u8>, Result<DocStats>)> {
+                group
+                    .par_iter()
+                    .map(|item| {
+                        let mut buf = Vec::new();
+                        let result = match item {
+                            Item::Input(_) if ctx.stopped() => Err(Interrupted.into()),
+                            Item::Input(input) => job.run(input, &ctx, &mut buf),
+                            Item::Missing { .. } => Ok(DocStats::default()),
+                        };
+                        // A file over `large()` counted its bytes part by part.
+                        ctx.file_done(match item {
+                            Item::Input(i) if i.size <= large() => i.size,
+                            _ => 0,
+                        });
+                        (buf, result)
+                    })
+                    .collect()
             };
-            out.write_all(&buf)?;
-            finish(job, &ctx, &mut summary, item, result, &mut out, batch.quiet)?;
+            // While the pool repairs this group, one thread makes the last group's writes
+            // final and, with more than one job, this one finds the next group (reading
+            // folders and asking for file sizes: a tenth of the time with one-paragraph
+            // files); with one job, the repair runs here.
+            let (settled_last, results) = std::thread::scope(|scope| {
+                let settling = last.take().map(|(r, settle)| (r, scope.spawn(settle)));
+                let results = if ctx.jobs > 1 {
+                    let repairing = scope.spawn(repair_group);
+                    ahead = Some(walk.group(&mut found, job));
+                    joined(repairing)
+                } else {
+                    repair_group()
+                };
+                (settling.map(|(r, h)| (r, joined(h))), results)
+            });
+            if let Some((r, unsettled)) = settled_last {
+                report(r, unsettled, job, &ctx, &mut summary, &mut out, quiet)?;
+            }
+            last = Some((Repaired { group, results }, job.settle()));
         }
-        out.flush()?;
-    }
+        Ok(())
+    })();
+    // The last group's writes are made final even when the run stopped on an error.
+    let reported = match last.take() {
+        Some((r, settle)) => report(r, settle(), job, &ctx, &mut summary, &mut out, quiet),
+        None => Ok(()),
+    };
+    looped?;
+    reported?;
     out.flush()?;
     summary.skipped += found.skipped;
     if walk.met == 0 && !batch.quiet && !summary.interrupted {
@@ -287,6 +302,35 @@ pub(crate) fn run(mut found: Inputs, batch: &BatchOpts, job: &impl Job) -> Resul
         summary.print();
     }
     Ok(summary)
+}
+
+/// The value of a scoped thread, or its panic passed on.
+fn joined<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    h.join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// Print a repaired group's outputs in order and count its outcomes, the inputs its
+/// settling failed (`unsettled`) counted as errors.
+fn report(
+    r: Repaired,
+    mut unsettled: Vec<(String, anyhow::Error)>,
+    job: &impl Job,
+    ctx: &Ctx,
+    summary: &mut Summary,
+    out: &mut dyn Write,
+    quiet: bool,
+) -> Result<()> {
+    for (item, (buf, result)) in r.group.iter().zip(r.results) {
+        let result = match item {
+            Item::Input(i) => settled(result, &i.name(), &mut unsettled),
+            Item::Missing { .. } => result,
+        };
+        out.write_all(&buf)?;
+        finish(job, ctx, summary, item, result, out, quiet)?;
+    }
+    out.flush()?;
+    Ok(())
 }
 
 /// The walk through the inputs, a group at a time.

@@ -3,7 +3,7 @@
 //! write is atomic, so an interrupted or killed run leaves no partial output file, and
 //! `--resume` lets the next run skip what is already done.
 
-use super::batch::{self, Ctx, Job};
+use super::batch::{self, Ctx, Job, Settle};
 use super::document::{large, repair_parts, DocStats};
 use super::input::{collect, path_key, BatchOpts, Input, Item};
 use crate::RepairOpts;
@@ -172,20 +172,22 @@ impl Job for Fix<'_> {
         }
     }
 
-    fn settle(&self) -> Vec<(String, anyhow::Error)> {
+    fn settle(&self) -> Settle {
         let staged = std::mem::take(&mut *self.staged.lock().expect("not poisoned"));
-        let (names, files): (Vec<String>, Vec<Staged>) = staged.into_iter().unzip();
-        names
-            .into_iter()
-            .zip(&files)
-            .zip(commit_all(&files))
-            .filter_map(|((name, file), r)| {
-                let e = r.err()?;
-                let e = anyhow::Error::new(e)
-                    .context(format!("cannot write {}", file.target().display()));
-                Some((name, e))
-            })
-            .collect()
+        Box::new(move || {
+            let (names, files): (Vec<String>, Vec<Staged>) = staged.into_iter().unzip();
+            names
+                .into_iter()
+                .zip(&files)
+                .zip(commit_all(&files))
+                .filter_map(|((name, file), r)| {
+                    let e = r.err()?;
+                    let e = anyhow::Error::new(e)
+                        .context(format!("cannot write {}", file.target().display()));
+                    Some((name, e))
+                })
+                .collect()
+        })
     }
 }
 
