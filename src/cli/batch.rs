@@ -65,10 +65,11 @@ pub(crate) trait Job: Sync {
     }
     /// Take what the inputs run since the last call wrote, and return the work that makes it
     /// final (`fix`: one sync for all its files, then their renames) before their outcomes
-    /// are reported; the work runs while the next group of inputs is repaired, and returns
-    /// the inputs that failed at this step, by name.
-    fn settle(&self) -> Settle {
-        Box::new(Vec::new)
+    /// are reported, or None when there is nothing to do (their outcomes are reported at
+    /// once). The work runs while the next group of inputs is repaired, and returns the
+    /// inputs that failed at this step, by name.
+    fn settle(&self) -> Option<Settle> {
+        None
     }
 }
 
@@ -232,7 +233,8 @@ pub(crate) fn run(mut found: Inputs, batch: &BatchOpts, job: &impl Job) -> Resul
                     unreachable!()
                 };
                 let result = job.run(input, &ctx, &mut out);
-                let result = settled(result, &input.name(), &mut job.settle()());
+                let mut unsettled = job.settle().map_or_else(Vec::new, |settle| settle());
+                let result = settled(result, &input.name(), &mut unsettled);
                 ctx.file_done(0);
                 finish(job, &ctx, &mut summary, &group[0], result, &mut out, quiet)?;
                 continue;
@@ -274,7 +276,20 @@ pub(crate) fn run(mut found: Inputs, batch: &BatchOpts, job: &impl Job) -> Resul
             if let Some((r, unsettled)) = settled_last {
                 report(r, unsettled, job, &ctx, &mut summary, &mut out, quiet)?;
             }
-            last = Some((Repaired { group, results }, job.settle()));
+            let repaired = Repaired { group, results };
+            match job.settle() {
+                Some(settle) => last = Some((repaired, settle)),
+                // Nothing to wait for (`check`): reported now, its output not held longer.
+                None => report(
+                    repaired,
+                    Vec::new(),
+                    job,
+                    &ctx,
+                    &mut summary,
+                    &mut out,
+                    quiet,
+                )?,
+            }
         }
         Ok(())
     })();

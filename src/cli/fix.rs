@@ -172,9 +172,12 @@ impl Job for Fix<'_> {
         }
     }
 
-    fn settle(&self) -> Settle {
+    fn settle(&self) -> Option<Settle> {
         let staged = std::mem::take(&mut *self.staged.lock().expect("not poisoned"));
-        Box::new(move || {
+        if staged.is_empty() {
+            return None;
+        }
+        Some(Box::new(move || {
             let (names, files): (Vec<String>, Vec<Staged>) = staged.into_iter().unzip();
             names
                 .into_iter()
@@ -187,7 +190,7 @@ impl Job for Fix<'_> {
                     Some((name, e))
                 })
                 .collect()
-        })
+        }))
     }
 }
 
