@@ -293,11 +293,15 @@ pub(crate) fn run(mut found: Inputs, batch: &BatchOpts, job: &impl Job) -> Resul
         }
         Ok(())
     })();
-    // The last group's writes are made final even when the run stopped on an error.
+    // The last group's writes are made final even when the run stopped on an error, and so
+    // are those of a group whose report failed (a closed pipe): complete files, not temp ones.
     let reported = match last.take() {
         Some((r, settle)) => report(r, settle(), job, &ctx, &mut summary, &mut out, quiet),
         None => Ok(()),
     };
+    if let Some(settle) = job.settle() {
+        settle();
+    }
     looped?;
     reported?;
     out.flush()?;
