@@ -5,7 +5,7 @@
 use crate::dictionaries::{name_key, Dictionaries, SpinRow, SpinTable};
 use crate::lm::WordId;
 use crate::phrase_index::PairFilter;
-use crate::tokens::{ends_sentence, normalize, normalize_compact, Kind, Token};
+use crate::tokens::{ends_sentence, is_normal, normalize, normalize_compact, Kind, Token};
 use smallvec::SmallVec;
 
 /// A word of a sentence as the decoder sees it.
@@ -545,11 +545,4 @@ pub fn lm_ids(c: &Candidate, words: &[SentWord], dicts: &Dictionaries) -> WordId
             false => lm_id(dicts, &normalize(w)),
         })
         .collect()
-}
-
-/// Whether `normalize` would return `word` unchanged (ASCII with no capital), so the word can
-/// be looked up as it is.
-fn is_normal(word: &str) -> bool {
-    word.bytes()
-        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
 }

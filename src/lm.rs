@@ -73,6 +73,13 @@ impl<T: Copy> ModelCache<T> {
     }
 }
 
+/// The slot of `key` in a cache of `2^bits` slots (a multiplicative hash: the golden ratio's
+/// bits spread any key over the top bits).
+#[inline]
+fn slot_of(key: u64, bits: u32) -> usize {
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
+}
+
 /// Start loading the cache line holding `x` (a hint: no effect on what the program computes).
 #[inline]
 pub(crate) fn prefetch_read<T>(x: &T) {
@@ -721,7 +728,7 @@ impl LanguageModel {
         }
         let key = (h2.map_or(NONE, u64::from) << 42) | (u64::from(h1) << 21) | u64::from(w);
         // Two ways per set, next to each other: the newest entry first.
-        let set = 2 * (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (65 - CACHE_BITS)) as usize;
+        let set = 2 * slot_of(key, CACHE_BITS - 1);
         Some((key, set))
     }
 
@@ -823,7 +830,7 @@ impl LanguageModel {
     #[inline]
     fn find_bigram(&self, h1: WordId, w: WordId) -> Option<u32> {
         let key = (u64::from(h1) << 32) | u64::from(w);
-        let slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - BIGRAM_CACHE_BITS)) as usize;
+        let slot = slot_of(key, BIGRAM_CACHE_BITS);
         BIGRAM_CACHE.with(|cell| {
             let mut cache = cell.borrow_mut();
             let s = &mut cache.slots_for(self.cache_owner, BIGRAM_CACHE_BITS, (u64::MAX, 0))[slot];

@@ -547,8 +547,7 @@ fn curly_apostrophes(text: &str, start: usize, end: usize) -> bool {
 /// Give `replacement` the casing of `template`: UPPER, Title (word by word), or as written.
 pub fn match_case(template: &str, replacement: &str) -> String {
     // Most words are lowercase on both sides: nothing to change, and no need to look further.
-    let lower_ascii = |s: &str| s.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase());
-    if lower_ascii(template) && lower_ascii(replacement) {
+    if crate::tokens::is_normal(template) && crate::tokens::is_normal(replacement) {
         return replacement.to_string();
     }
     let (mut letters, mut upper) = (0, true);

@@ -120,6 +120,13 @@ pub fn normalize(word: &str) -> String {
     normalize_compact(word).into()
 }
 
+/// Whether `normalize` would return `word` unchanged (ASCII with no capital), so the word can
+/// be looked up, or kept, as it is.
+pub fn is_normal(word: &str) -> bool {
+    word.bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+}
+
 /// [`normalize`] held inline when short (no allocation for a word of up to 24 bytes): the
 /// form the repairer keeps for every word it reads.
 pub fn normalize_compact(word: &str) -> CompactString {
