@@ -83,6 +83,14 @@ pub fn sentences(input: &str, tokens: &[Token], dicts: &Dictionaries) -> Vec<Vec
     const SENTENCE_WORDS: usize = 32;
     let fresh = || Vec::with_capacity(SENTENCE_WORDS);
     let mut cur: Vec<SentWord> = fresh();
+    // Which words of `cur` are words rather than numbers: their ids are looked up together
+    // when the sentence is complete (see `look_up_ids`).
+    let mut is_word: Vec<bool> = Vec::with_capacity(SENTENCE_WORDS);
+    let mut flush = |cur: &mut Vec<SentWord>, is_word: &mut Vec<bool>| {
+        look_up_ids(cur, is_word, dicts);
+        is_word.clear();
+        out.push(std::mem::replace(cur, fresh()));
+    };
     let mut gap_ok = true;
     // The last token other than spaces since the last word was a comma.
     let mut comma_last = false;
@@ -96,28 +104,23 @@ pub fn sentences(input: &str, tokens: &[Token], dicts: &Dictionaries) -> Vec<Vec
                 let in_name = cur
                     .last()
                     .is_some_and(|w: &SentWord| crate::tokens::in_name(input, w.end, t.start));
-                let norm = normalize_compact(text);
-                let id = if t.kind == Kind::Word {
-                    lm_id(dicts, &norm)
-                } else {
-                    None
-                };
                 cur.push(SentWord {
-                    norm,
+                    norm: normalize_compact(text),
                     start: t.start,
                     end: t.end,
-                    id,
+                    id: None,
                     joined: false,
                     in_name,
                     comma_before: comma_last,
                     comma_after: false,
                 });
+                is_word.push(t.kind == Kind::Word);
                 gap_ok = true;
                 comma_last = false;
             }
             Kind::Space => {
                 if text.contains('\n') && !cur.is_empty() {
-                    out.push(std::mem::replace(&mut cur, fresh()));
+                    flush(&mut cur, &mut is_word);
                 }
             }
             Kind::Punct => {
@@ -129,15 +132,26 @@ pub fn sentences(input: &str, tokens: &[Token], dicts: &Dictionaries) -> Vec<Vec
                 }
                 gap_ok = false;
                 if ends_sentence(text) && !cur.is_empty() {
-                    out.push(std::mem::replace(&mut cur, fresh()));
+                    flush(&mut cur, &mut is_word);
                 }
             }
         }
     }
     if !cur.is_empty() {
-        out.push(cur);
+        flush(&mut cur, &mut is_word);
     }
     out
+}
+
+/// Give a sentence's words (those `is_word` marks) their language-model ids: every look-up's
+/// cache slot is asked for first, so that the sentence waits for memory once, not per word.
+fn look_up_ids(words: &mut [SentWord], is_word: &[bool], dicts: &Dictionaries) {
+    for (w, _) in words.iter().zip(is_word).filter(|(_, &k)| k) {
+        dicts.lm.prefetch_word(&w.norm);
+    }
+    for (w, _) in words.iter_mut().zip(is_word).filter(|(_, &k)| k) {
+        w.id = lm_id(dicts, &w.norm);
+    }
 }
 
 /// The LM id of a normalised word; "an" reads as "a" so that a/an agreement never decides.
@@ -212,14 +226,22 @@ pub fn candidates_from<'d>(
     // Which readings of words `i` and `i + 1` may begin an expression: every key has two
     // words or more, so where none may, no expression starts at word `i`.
     let pairs = &dicts.expression_pairs;
+    let third = |i: usize| match words[i + 1].joined {
+        true => hashes.get(i + 2).map_or(&[][..], |h| &h[..]),
+        false => &[],
+    };
+    // The kept readings' filters are too large to stay in cache: ask for every block the
+    // sentence's queries read before the first answer is needed.
+    for i in 0..hashes.len().saturating_sub(1) {
+        if words[i].joined {
+            pairs.prefetch_keep(hashes[i][0], hashes[i + 1][0], third(i));
+        }
+    }
     let first_pairs: Vec<FirstPairs> = (0..hashes.len())
         .map(|i| {
             let mut may = 0;
             if i + 1 < hashes.len() && words[i].joined {
-                let third = match words[i + 1].joined {
-                    true => hashes.get(i + 2).map_or(&[][..], |h| &h[..]),
-                    false => &[],
-                };
+                let third = third(i);
                 for (p, &a) in hashes[i].iter().enumerate() {
                     for (q, &b) in hashes[i + 1].iter().enumerate() {
                         let kept = p == 0 && q == 0;
@@ -396,7 +418,7 @@ fn word_options<'a>(w: &'a SentWord, rows: &'a [SpinRow]) -> WordOptions<'a> {
     o.push(w.norm.as_str());
     o.extend(
         rows.iter()
-            .filter(|r| !r.original.contains(' ') && r.count >= 2)
+            .filter(|r| r.count >= 2 && !r.original.contains(' '))
             .take(EXPRESSION_WORD_OPTIONS)
             .map(|r| r.original.as_str()),
     );

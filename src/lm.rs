@@ -616,6 +616,27 @@ impl LanguageModel {
         })
     }
 
+    /// Start loading the word-cache slot `word_id(word)` will read: the cache is 512 KiB a
+    /// thread, larger than a core's nearest caches, and a sentence's look-ups one after the
+    /// other each waited for memory (7 % of the time of spun articles, `perf`).
+    #[inline]
+    pub fn prefetch_word(&self, word: &str) {
+        let b = word.as_bytes();
+        if b.is_empty() || b.len() > WORD_CACHE_LEN {
+            return;
+        }
+        let slot = self.vocab.hash(word) as usize >> (64 - WORD_CACHE_BITS);
+        let owner = self.cache_owner;
+        WORD_CACHE.with(|cell| {
+            let cache = cell.borrow();
+            if cache.owner == owner {
+                if let Some(s) = cache.slots.get(slot) {
+                    prefetch_read(s);
+                }
+            }
+        });
+    }
+
     /// The word for `id`. The [`unk`](Self::unk) sentinel reads as `"<UNK>"`.
     ///
     /// # Panics
