@@ -34,7 +34,7 @@ impl AtomicFile {
             .unwrap_or(Path::new("."));
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
         let tmp = dir.join(format!(".{name}.unspin.tmp"));
-        let file = BufWriter::with_capacity(1 << 16, File::create(&tmp)?);
+        let file = BufWriter::with_capacity(1 << 16, create_new(&tmp)?);
         Ok(AtomicFile {
             target: path.to_path_buf(),
             tmp,
@@ -48,9 +48,7 @@ impl AtomicFile {
         let result = (|| {
             let f = file.into_inner().map_err(|e| e.into_error())?;
             f.sync_all()?;
-            if let Ok(meta) = std::fs::metadata(&self.target) {
-                std::fs::set_permissions(&self.tmp, meta.permissions())?;
-            }
+            keep_permissions(&f, &self.target)?;
             std::fs::rename(&self.tmp, &self.target)
         })();
         if result.is_err() {
@@ -64,11 +62,8 @@ impl AtomicFile {
     pub fn stage(mut self) -> std::io::Result<Staged> {
         let file = self.file.take().expect("not yet committed");
         let result = (|| {
-            file.into_inner().map_err(|e| e.into_error())?;
-            if let Ok(meta) = std::fs::metadata(&self.target) {
-                std::fs::set_permissions(&self.tmp, meta.permissions())?;
-            }
-            Ok(())
+            let f = file.into_inner().map_err(|e| e.into_error())?;
+            keep_permissions(&f, &self.target)
         })();
         if let Err(e) = result {
             let _ = std::fs::remove_file(&self.tmp);
@@ -78,6 +73,29 @@ impl AtomicFile {
             target: std::mem::take(&mut self.target),
             tmp: std::mem::take(&mut self.tmp),
         })
+    }
+}
+
+/// Create the temp file `tmp`, which must not exist: whatever stands at that name (a temp
+/// file of a run killed outright, or a symlink planted in a scraped tree) is removed, never
+/// followed, so the write cannot land in another file.
+fn create_new(tmp: &Path) -> std::io::Result<File> {
+    let open = || File::options().write(true).create_new(true).open(tmp);
+    match open() {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            std::fs::remove_file(tmp)?;
+            open()
+        }
+        other => other,
+    }
+}
+
+/// Give the temp file `f` the permissions of `target`, if it exists (through the open file,
+/// so that a name swapped meanwhile changes nothing else).
+fn keep_permissions(f: &File, target: &Path) -> std::io::Result<()> {
+    match std::fs::metadata(target) {
+        Ok(meta) => f.set_permissions(meta.permissions()),
+        Err(_) => Ok(()),
     }
 }
 
@@ -231,6 +249,26 @@ mod tests {
         drop(f);
         assert_eq!(std::fs::read(&p).unwrap(), b"old");
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_at_the_temp_name_is_replaced_not_followed() {
+        let dir = std::env::temp_dir().join(format!("unspin-atomic-link-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (p, victim) = (dir.join("a.txt"), dir.join("victim.txt"));
+        std::fs::write(&p, "old").unwrap();
+        std::fs::write(&victim, "precious").unwrap();
+        std::os::unix::fs::symlink("victim.txt", dir.join(".a.txt.unspin.tmp")).unwrap();
+        super::write_atomic(&p, b"new").unwrap();
+        assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+        assert_eq!(std::fs::read(&p).unwrap(), b"new");
+        assert!(!std::fs::symlink_metadata(&p)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -79,11 +79,25 @@ enum Command {
 #[derive(clap::Args, Clone)]
 pub(crate) struct RepairOpts {
     /// Drop repairs below this confidence, 0-1 (default: unspin.toml's, else 0.5)
-    #[arg(long, value_name = "C")]
+    #[arg(long, value_name = "C", value_parser = confidence)]
     pub(crate) min_confidence: Option<f32>,
     /// An extra spin table (TSV in the format of dictionaries/spins.tsv)
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub(crate) spins: Vec<PathBuf>,
+}
+
+/// A confidence given on the command line: a number from 0 to 1, as in `unspin.toml` (95
+/// for 0.95 would silently drop every repair).
+fn confidence(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(c) if (0.0..=1.0).contains(&c) => Ok(c),
+        Ok(_) => Err(format!(
+            "{s} is not a confidence: give a number from 0 to 1, such as 0.9"
+        )),
+        Err(e) => Err(format!(
+            "{s:?} is not a number ({e}): give a number from 0 to 1"
+        )),
+    }
 }
 
 #[derive(Subcommand)]
@@ -134,13 +148,28 @@ pub(crate) enum Format {
     Json,
 }
 
+/// Exit code when the reader of the output went away (`unspin check | head`): what a
+/// program killed by SIGPIPE reports (128 + 13), since what the rest of the input holds is
+/// unknown: neither 0 (nothing found) nor 2 (spun text found) would be true.
+const BROKEN_PIPE: u8 = 141;
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap exits 2 on a usage error, the code `check` gives for spun text found.
+            let _ = e.print();
+            return match e.use_stderr() {
+                true => ExitCode::from(1),
+                false => ExitCode::SUCCESS, // --help, --version
+            };
+        }
+    };
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
             if cli::is_broken_pipe(&e) {
-                return ExitCode::SUCCESS;
+                return ExitCode::from(BROKEN_PIPE);
             }
             eprintln!("unspin: error: {e:#}");
             ExitCode::from(1)

@@ -436,7 +436,46 @@ fn fix_write_in_place_with_backup_keeps_permissions() {
         &["--write needs files: standard input has nowhere to be written"],
     );
     let out = run(&d, &["fix", "--backup", "x", "a.txt"], b"");
-    expect(&out, 2, &[], &["--write"]);
+    expect(&out, 1, &[], &["--write"]);
+    // An empty suffix would name the file itself: refused before anything is touched.
+    let out = run(&d, &["fix", "-w", "--backup", "", "a.txt"], b"");
+    expect(&out, 1, &[], &["cannot be a backup suffix"]);
+    assert!(d.join("a.txt").exists());
+}
+
+/// `fix -w` over a folder rewrites documents only: not the settings, not a spin table they
+/// name, not the backups of an earlier run; a symlink stays a link to the rewritten file.
+#[test]
+fn fix_write_spares_settings_tables_backups_and_symlinks() {
+    let d = tree("spare");
+    put(&d, "in/a.txt", SPUN);
+    put(&d, "real/b.txt", SPUN);
+    let table = "mentioned\tsaid\t9\n1000's\tthousands\t5\n";
+    put(&d, "in/house.tsv", table);
+    put(&d, "in/unspin.toml", "spin_tables = [\"house.tsv\"]\n");
+    std::os::unix::fs::symlink("../real/b.txt", d.join("in/b.txt")).unwrap();
+    for _ in 0..2 {
+        let out = run(&d, &["fix", "-w", "--backup", ".orig", "in"], b"");
+        expect(&out, 0, &[], &[]);
+    }
+    assert_eq!(
+        std::fs::read_to_string(d.join("in/house.tsv")).unwrap(),
+        table
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("in/a.txt.orig")).unwrap(),
+        SPUN
+    );
+    assert!(!d.join("in/a.txt.orig.orig").exists());
+    let link = std::fs::symlink_metadata(d.join("in/b.txt")).unwrap();
+    assert!(link.file_type().is_symlink());
+    let b = std::fs::read_to_string(d.join("real/b.txt")).unwrap();
+    assert!(b.starts_with("The White House press secretary said"), "{b}");
+    // `check` knows no backup suffix: a.txt, its backup and b.txt, not the settings.
+    let out = run(&d, &["check", "--format", "brief", "in"], b"");
+    let err = text(&out.stderr);
+    assert!(err.contains("3 files"), "{err}");
+    assert!(err.contains("skipped in/unspin.toml (settings"), "{err}");
 }
 
 #[test]
@@ -526,9 +565,11 @@ fn fix_out_dir_mirrors_the_tree_and_resumes() {
         &["--out-dir in/a.txt is a file; name a folder"],
     );
     let out = run(&d, &["fix", "--out-dir", "o", "-w", "x"], b"");
-    expect(&out, 2, &[], &["cannot be used with"]);
+    expect(&out, 1, &[], &["cannot be used with"]);
 }
 
+/// The reader went away before the end: what the rest of the input holds is unknown, so the
+/// exit code is that of a program SIGPIPE stopped (141), not 0 ("nothing found").
 #[test]
 fn closed_stdout_exits_quietly() {
     let d = tree("pipe");
@@ -542,7 +583,7 @@ fn closed_stdout_exits_quietly() {
         .unwrap();
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(141), "{}", text(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
 }
 

@@ -4,7 +4,7 @@
 //! record per input, an `error` record per input that failed, and a closing `summary`.
 
 use super::batch::{self, Ctx, Job};
-use super::document::{repair_parts, DocStats, Lines, Part};
+use super::document::{excerpt, repair_parts, DocStats, Lines, Part};
 use super::input::{collect, BatchOpts, Input};
 use crate::{Format, RepairOpts};
 use anyhow::Result;
@@ -97,10 +97,12 @@ impl Check {
                         alts.join(", "),
                         r.source
                     )?;
-                    writeln!(out, "  | {}", line_text.trim_end())?;
-                    let pad: String = line_text
+                    let line_start = line_text.as_ptr() as usize - part.text.as_ptr() as usize;
+                    let (shown, lead) = excerpt(line_text, r.start - line_start, r.end - r.start);
+                    writeln!(out, "  | {}", shown.trim_end())?;
+                    let pad: String = shown
                         .chars()
-                        .take(col - 1)
+                        .take(lead)
                         .map(|c| if c == '\t' { '\t' } else { ' ' })
                         .collect();
                     writeln!(

@@ -394,6 +394,10 @@ fn line_cut(buf: &[u8]) -> usize {
 pub(crate) struct Lines<'a> {
     text: &'a str,
     starts: Vec<usize>,
+    /// The last position located (line, byte, column): repairs come in order, so counting
+    /// characters goes on from there rather than from the line's start each time (one long
+    /// line of scraped text with thousands of repairs would cost their product).
+    last: std::cell::Cell<(usize, usize, usize)>,
 }
 
 impl<'a> Lines<'a> {
@@ -401,7 +405,11 @@ impl<'a> Lines<'a> {
         let starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
-        Lines { text, starts }
+        Lines {
+            text,
+            starts,
+            last: std::cell::Cell::new((usize::MAX, 0, 0)),
+        }
     }
 
     /// 0-based line index, 1-based column in characters, and the line's text (no line end).
@@ -409,10 +417,51 @@ impl<'a> Lines<'a> {
         let i = self.starts.partition_point(|&s| s <= at) - 1;
         let start = self.starts[i].max(if i == 0 { skip } else { 0 });
         let end = self.starts.get(i + 1).map_or(self.text.len(), |&e| e);
-        let col = self.text[start..at].chars().count() + 1;
+        let col = match self.last.get() {
+            (line, from, col) if line == i && (start..=at).contains(&from) => {
+                col + self.text[from..at].chars().count()
+            }
+            _ => self.text[start..at].chars().count() + 1,
+        };
+        self.last.set((i, at, col));
         let line = self.text[start..end].trim_end_matches(['\n', '\r']);
         (i, col, line)
     }
+}
+
+/// At most this many characters of a line are shown on each side of a repair.
+const SHOWN_AROUND: usize = 60;
+
+/// The part of `line` shown around the `len` bytes at byte `at` (at most `SHOWN_AROUND`
+/// characters each side, "…" where it is cut), and how many characters of it come before
+/// the repair.
+pub(crate) fn excerpt(line: &str, at: usize, len: usize) -> (String, usize) {
+    let (before, rest) = line.split_at(at);
+    let from = before
+        .char_indices()
+        .rev()
+        .nth(SHOWN_AROUND - 1)
+        .map_or(0, |(i, _)| i);
+    let end = (len.min(rest.len())..=rest.len())
+        .find(|&e| rest.is_char_boundary(e))
+        .unwrap_or(rest.len());
+    let after = &rest[end..];
+    let to = after
+        .char_indices()
+        .nth(SHOWN_AROUND)
+        .map_or(after.len(), |(i, _)| i);
+    let mut out = String::new();
+    if from > 0 {
+        out.push('…');
+    }
+    out.push_str(&before[from..]);
+    let lead = out.chars().count();
+    out.push_str(&rest[..end]);
+    out.push_str(&after[..to]);
+    if to < after.len() {
+        out.push('…');
+    }
+    (out, lead)
 }
 
 #[cfg(test)]
@@ -428,6 +477,29 @@ mod tests {
             out.push(b);
         }
         out
+    }
+
+    #[test]
+    fn a_long_line_is_shown_around_each_repair_and_located_in_order() {
+        let line = format!("{}Fact Social{}", "é".repeat(500), " said".repeat(500));
+        let (shown, lead) = excerpt(&line, 1000, 11);
+        assert!(shown.starts_with('…') && shown.ends_with('…'));
+        assert_eq!(lead, SHOWN_AROUND + 1);
+        assert_eq!(
+            shown.chars().skip(lead).take(11).collect::<String>(),
+            "Fact Social"
+        );
+        assert_eq!(
+            excerpt("a short line", 2, 5),
+            ("a short line".to_string(), 2)
+        );
+        let text = format!("first\n{line}\n");
+        let lines = Lines::new(&text);
+        let at = |byte: usize| lines.locate(byte, 0).1;
+        assert_eq!(at(6 + 1000), 501);
+        assert_eq!(at(6 + 1011 + 5), 501 + 11 + 5);
+        assert_eq!(at(6 + 2), 2); // back before the last position: counted afresh
+        assert_eq!(lines.locate(2, 0), (0, 3, "first"));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use super::batch::{self, Ctx, Job, Settle};
 use super::document::{large, repair_parts, DocStats};
-use super::input::{collect, path_key, BatchOpts, Input, Item};
+use super::input::{collect, path_key, same_file, BatchOpts, Input, Item};
 use crate::RepairOpts;
 use anyhow::{bail, Context, Result};
 use std::collections::{HashMap, HashSet};
@@ -16,6 +16,18 @@ use std::sync::Mutex;
 use unspin::atomic::{commit_all, AtomicFile, Staged};
 use unspin::repair::apply;
 
+/// A `--backup` suffix that names another file than the one backed up: a suffix that is
+/// empty would name the file itself (the backup step would remove it), one with a path
+/// separator a file elsewhere.
+fn backup_suffix(s: &str) -> Result<String, String> {
+    if s.is_empty() || s.contains(std::path::is_separator) {
+        return Err(format!(
+            "{s:?} cannot be a backup suffix: it must be non-empty and hold no path separator, as in --backup .bak"
+        ));
+    }
+    Ok(s.to_string())
+}
+
 /// Where `fix` puts the repaired text.
 #[derive(clap::Args, Clone, Default)]
 pub(crate) struct FixOpts {
@@ -23,7 +35,7 @@ pub(crate) struct FixOpts {
     #[arg(short, long, conflicts_with = "out_dir")]
     pub(crate) write: bool,
     /// With --write: keep each rewritten file's old text beside it, named FILE+SUFFIX
-    #[arg(long, value_name = "SUFFIX", requires = "write")]
+    #[arg(long, value_name = "SUFFIX", requires = "write", value_parser = backup_suffix)]
     pub(crate) backup: Option<String>,
     /// Write repaired copies into DIR, mirroring the tree below each folder argument
     #[arg(long, value_name = "DIR")]
@@ -44,7 +56,8 @@ pub(crate) fn fix(batch: &BatchOpts, fix: &FixOpts, opts: &RepairOpts) -> Result
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the --out-dir {}", dir.display()))?;
     }
-    let found = collect(batch, opts, fix.out_dir.as_deref())?;
+    let mut found = collect(batch, opts, fix.out_dir.as_deref())?;
+    found.backup_suffix = fix.backup.clone();
     let writes = fix.write || fix.out_dir.is_some();
     if writes {
         if found.stdin {
@@ -65,22 +78,6 @@ pub(crate) fn fix(batch: &BatchOpts, fix: &FixOpts, opts: &RepairOpts) -> Result
     };
     let s = batch::run(found, batch, &job)?;
     Ok(s.exit_code(false))
-}
-
-/// Whether two paths name one file (the same inode: symlinks and hard links included). At
-/// most two `stat`s, where comparing canonical paths cost a `readlink` per path component.
-fn same_file(a: &Path, b: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let id = |p: &Path| std::fs::metadata(p).map(|m| (m.dev(), m.ino())).ok();
-        id(a).is_some_and(|a| id(b) == Some(a))
-    }
-    #[cfg(not(unix))]
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
 }
 
 struct Fix<'a> {
@@ -213,6 +210,17 @@ impl Fix<'_> {
     /// Rewrite `path` in place if any repair changes it: small files from memory, large ones
     /// streamed to a temp file beside it.
     fn rewrite(&self, input: &Input, path: &Path, ctx: &Ctx) -> Result<DocStats> {
+        // A symlink stays a symlink: the file it points to is rewritten (renaming the new
+        // text over the link would replace the link and leave that file as it was).
+        let resolved;
+        let path = match std::fs::symlink_metadata(path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                resolved = std::fs::canonicalize(path)
+                    .with_context(|| format!("cannot follow the symlink {}", path.display()))?;
+                resolved.as_path()
+            }
+            _ => path,
+        };
         let fail = || format!("cannot write {}", path.display());
         if input.size <= large() {
             let mut fixed = Vec::new();

@@ -55,6 +55,8 @@ pub(crate) struct Setup {
     pub(crate) repairer: Repairer<'static>,
     pub(crate) config: Config,
     pub(crate) protected: Protected,
+    /// The spin tables read besides the embedded one (`--spins`, the config's).
+    tables: Vec<PathBuf>,
 }
 
 impl Setup {
@@ -79,7 +81,32 @@ impl Setup {
             repairer,
             protected: config.protected(),
             config,
+            tables,
         })
+    }
+
+    /// Whether `path` is one of the spin tables this setup reads: a table kept inside the
+    /// tree being cleaned is the user's data, not a document (`fix -w` would rewrite it).
+    fn reads_table(&self, path: &Path) -> bool {
+        self.tables
+            .iter()
+            .any(|t| t.file_name() == path.file_name() && same_file(t, path))
+    }
+}
+
+/// Whether two paths name one file (the same inode: symlinks and hard links included). At
+/// most two `stat`s, where comparing canonical paths cost a `readlink` per path component.
+pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let id = |p: &Path| std::fs::metadata(p).map(|m| (m.dev(), m.ino())).ok();
+        id(a).is_some_and(|a| id(b) == Some(a))
+    }
+    #[cfg(not(unix))]
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
     }
 }
 
@@ -244,6 +271,9 @@ pub(crate) struct Inputs<'a> {
     filter: Rc<Filter>,
     /// The `--out-dir` of `fix`, never walked into.
     skip_dir: Option<PathBuf>,
+    /// The `--backup` suffix of `fix -w`: a file found in a folder whose name is another
+    /// file's plus this suffix is that file's backup, not an input.
+    pub(crate) backup_suffix: Option<String>,
     /// The folder being walked (its path as named) and the walk.
     walking: Option<(PathBuf, walkdir::IntoIter)>,
     /// Files met so far, by `path_key`, when more than one path is named (only then can a
@@ -294,6 +324,7 @@ pub(crate) fn collect<'a>(
         configs,
         filter: Rc::new(filter),
         skip_dir,
+        backup_suffix: None,
         walking: None,
         seen: several.then(HashSet::new),
         failed: false,
@@ -329,6 +360,7 @@ impl<'a> Inputs<'a> {
             configs: self.configs.fresh(),
             filter: self.filter.clone(),
             skip_dir: self.skip_dir.clone(),
+            backup_suffix: self.backup_suffix.clone(),
             walking: None,
             seen: self.several.then(HashSet::new),
             failed: false,
@@ -337,6 +369,14 @@ impl<'a> Inputs<'a> {
             stdin: self.stdin,
             several: self.several,
         }
+    }
+
+    /// The file `path` is the `--backup` of, if it is one (see `backup_suffix`).
+    fn backed_up(&self, path: &Path) -> Option<PathBuf> {
+        let suffix = self.backup_suffix.as_deref()?;
+        let name = path.as_os_str().to_str()?;
+        let original = Path::new(name.strip_suffix(suffix)?);
+        original.is_file().then(|| original.to_path_buf())
     }
 
     fn skip(&mut self, note: String) {
@@ -474,6 +514,21 @@ impl<'a> Inputs<'a> {
         if !self.filter.included(rel) || !self.first_time(path) {
             return Ok(None);
         }
+        if entry.file_name() == unspin::config::FILE_NAME {
+            self.skip(format!(
+                "skipped {} (settings, not a document)",
+                path.display()
+            ));
+            return Ok(None);
+        }
+        if let Some(original) = self.backed_up(path) {
+            self.skip(format!(
+                "skipped {} (the backup of {})",
+                path.display(),
+                original.display()
+            ));
+            return Ok(None);
+        }
         let size = match std::fs::metadata(path) {
             Ok(m) if m.is_file() => m.len(),
             Ok(_) => {
@@ -488,6 +543,13 @@ impl<'a> Inputs<'a> {
             }
         };
         let setup = self.configs.for_dir(parent(path))?;
+        if setup.reads_table(path) {
+            self.skip(format!(
+                "skipped {} (a spin table the settings read, not a document)",
+                path.display()
+            ));
+            return Ok(None);
+        }
         Ok(Some(Item::Input(Input::file(
             path.to_path_buf(),
             Some(root),
