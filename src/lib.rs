@@ -22,3 +22,4 @@ pub mod quality;
 pub mod repair;
 pub mod review;
 pub mod tokens;
+pub mod verbatim;

@@ -214,6 +214,10 @@ impl<'d> Repairer<'d> {
                 }
             }
         }
+        if !repairs.is_empty() {
+            let verbatim = crate::verbatim::spans(text);
+            repairs.retain(|r| !crate::verbatim::overlaps(&verbatim, r.start, r.end));
+        }
         let artifacts = crate::artifacts::find(text, spin_score >= 0.5);
         if !artifacts.is_empty() {
             repairs = merge(repairs, artifacts);
@@ -341,7 +345,7 @@ impl<'d> Repairer<'d> {
         let end = lat.words[seg.end - 1].end;
         let spun = &text[start..end];
         let written = |original: &str| {
-            let t = match_case(spun, original);
+            let t = keep_gaps(spun, match_case(spun, original));
             match t.contains('\'') && curly_apostrophes(text, start, end) {
                 true => t.replace('\'', "\u{2019}"),
                 false => t,
@@ -544,6 +548,31 @@ fn curly_apostrophes(text: &str, start: usize, end: usize) -> bool {
     text[from..start].chars().rev().find(|&c| is_apostrophe(c)) == Some('\u{2019}')
 }
 
+/// `written` (words joined by single spaces) with the white space between the words of
+/// `spun` where it has as many words and other spacing ("Fact  Social" -> "Truth  Social").
+fn keep_gaps(spun: &str, written: String) -> String {
+    let plain = !spun.contains("  ") && spun.chars().all(|c| c == ' ' || !c.is_whitespace());
+    if plain {
+        return written;
+    }
+    let gaps: Vec<&str> = spun
+        .split(|c: char| !c.is_whitespace())
+        .filter(|g| !g.is_empty())
+        .collect();
+    let words: Vec<&str> = written.split(' ').collect();
+    if words.len() != gaps.len() + 1 {
+        return written;
+    }
+    let mut out = String::with_capacity(spun.len() + written.len());
+    for (i, w) in words.iter().enumerate() {
+        if i > 0 {
+            out.push_str(gaps[i - 1]);
+        }
+        out.push_str(w);
+    }
+    out
+}
+
 /// Give `replacement` the casing of `template`: UPPER, Title (word by word), or as written.
 pub fn match_case(template: &str, replacement: &str) -> String {
     // Most words are lowercase on both sides: nothing to change, and no need to look further.
@@ -557,8 +586,14 @@ pub fn match_case(template: &str, replacement: &str) -> String {
     }
     if letters > 1 && upper {
         // An acronym restored as several words ("USA" -> "united states") is a name spelled
-        // out: Title Case, not shouted.
-        if !template.contains(char::is_whitespace) && replacement.contains(' ') {
+        // out: Title Case, not shouted. A shouted word ("NUMEROUS" -> "a lot of") is no
+        // acronym: an acronym is short and its words start with its first letter.
+        let acronym = letters <= 4
+            && !template.contains(char::is_whitespace)
+            && replacement.contains(' ')
+            && replacement.chars().next().map(|c| c.to_lowercase().next())
+                == template.chars().next().map(|c| c.to_lowercase().next());
+        if acronym {
             return match_case("Title Case", replacement);
         }
         return replacement.to_uppercase();
@@ -612,8 +647,10 @@ pub fn match_case(template: &str, replacement: &str) -> String {
 /// the article into the repair.
 fn fix_article(text: &str, r: &mut Repair) {
     let before = &text[..r.start];
-    let trimmed = before.trim_end_matches([' ', '\t']);
-    if trimmed.len() == before.len() {
+    // Between the article and the word: white space, and what opens a quotation, a bracket
+    // or emphasis ("a “economy”", "a **office**", "a (economy)").
+    let trimmed = before.trim_end_matches(|c: char| c.is_whitespace() || "\"'“‘([*_".contains(c));
+    if !before[trimmed.len()..].contains(char::is_whitespace) {
         return;
     }
     let art_start = trimmed.rfind(|c: char| !c.is_alphabetic()).map_or(0, |i| {
@@ -630,12 +667,19 @@ fn fix_article(text: &str, r: &mut Repair) {
     if want_an == article.eq_ignore_ascii_case("an") {
         return;
     }
-    let upper = article.starts_with('A');
-    let new_article = match (want_an, upper) {
-        (true, true) => "An",
-        (true, false) => "an",
-        (false, true) => "A",
-        (false, false) => "a",
+    // "AN" in shouted text, where the word itself is in capitals ("A WORKPLACE").
+    let shouted = article == "AN"
+        || (article == "A" && {
+            let letters = r.spun.chars().filter(|c| c.is_alphabetic());
+            letters.clone().count() > 1 && letters.clone().all(char::is_uppercase)
+        });
+    let new_article = match (want_an, article.starts_with('A'), shouted) {
+        (true, _, true) => "AN",
+        (false, _, true) => "A",
+        (true, true, false) => "An",
+        (true, false, false) => "an",
+        (false, true, false) => "A",
+        (false, false, false) => "a",
     };
     let gap = &text[trimmed.len()..r.start];
     for s in &mut r.suggestions {
@@ -683,6 +727,9 @@ mod tests {
         assert_eq!(match_case("Nonetheless", "even so"), "Even so");
         assert_eq!(match_case("SAID IT", "told them"), "TOLD THEM");
         assert_eq!(match_case("As a result of", "because"), "Because");
+        // A shouted word is no acronym: its several words stay shouted.
+        assert_eq!(match_case("NUMEROUS", "a lot of"), "A LOT OF");
+        assert_eq!(match_case("UK", "united kingdom"), "United Kingdom");
         assert_eq!(match_case("city corridor", "City Hall"), "city hall");
         assert_eq!(
             match_case("Financial institution of England", "Bank of England"),
@@ -720,5 +767,79 @@ mod tests {
         fix_article(text, &mut r2);
         assert_eq!(r2, r);
         assert_eq!(apply(text, &[r2]), "come to an end");
+    }
+
+    /// The article is found past quotes, brackets, emphasis and a line break, and written in
+    /// capitals in shouted text.
+    #[test]
+    fn article_agrees_across_quotes_and_in_capitals() {
+        let fixed = |text: &str, spun: &str, original: &str| {
+            let start = text.find(spun).unwrap();
+            let mut r = Repair {
+                start,
+                end: start + spun.len(),
+                spun: spun.into(),
+                suggestions: vec![Suggestion {
+                    text: original.into(),
+                    confidence: 0.9,
+                }],
+                source: "spins",
+            };
+            fix_article(text, &mut r);
+            apply(text, &[r])
+        };
+        assert_eq!(
+            fixed("a “workplace” fire", "workplace", "office"),
+            "an “office” fire"
+        );
+        assert_eq!(
+            fixed("a **workplace**", "workplace", "office"),
+            "an **office**"
+        );
+        assert_eq!(fixed("a\nworkplace", "workplace", "office"), "an\noffice");
+        assert_eq!(
+            fixed("SAID A WORKPLACE", "WORKPLACE", "OFFICE"),
+            "SAID AN OFFICE"
+        );
+        assert_eq!(fixed("A workplace", "workplace", "office"), "An office");
+        assert_eq!(fixed("AN EXCELLENT DAY", "EXCELLENT", "GOOD"), "A GOOD DAY");
+        assert_eq!(fixed("a“workplace”", "workplace", "office"), "a“office”");
+    }
+
+    #[test]
+    fn spacing_inside_a_phrase_is_kept() {
+        assert_eq!(
+            keep_gaps("Fact  Social", "Truth Social".into()),
+            "Truth  Social"
+        );
+        assert_eq!(
+            keep_gaps("Fact\u{a0}Social", "Truth Social".into()),
+            "Truth\u{a0}Social"
+        );
+        assert_eq!(keep_gaps("financial  system", "economy".into()), "economy");
+        assert_eq!(
+            keep_gaps("Fact Social", "Truth Social".into()),
+            "Truth Social"
+        );
+    }
+
+    /// Web and e-mail addresses, markup and code come out byte for byte, whatever the prose
+    /// around them gets.
+    #[test]
+    fn addresses_markup_and_code_are_left_alone() {
+        let text = "The firm mentioned the conflict can lastly come to an finish, the chief mentioned. \
+                    See https://example.com/mentioned/conflict?q=lastly+finish or press@white-home.gov, \
+                    <a href=\"/conflict/finish\">the conflict</a> and `lastly finish()`.";
+        let report = Repairer::new(crate::dictionaries::Dictionaries::embedded()).repair(text);
+        let fixed = apply(text, &report.repairs);
+        assert!(fixed.starts_with("The company said the war"), "{fixed}");
+        for kept in [
+            "https://example.com/mentioned/conflict?q=lastly+finish",
+            "press@white-home.gov",
+            "<a href=\"/conflict/finish\">",
+            "`lastly finish()`",
+        ] {
+            assert!(fixed.contains(kept), "{kept} changed: {fixed}");
+        }
     }
 }
