@@ -494,6 +494,54 @@ fn a_file_reached_twice_is_read_once() {
         &["in/a.txt:", "in/sub/b.txt:"],
         &["unspin: 2 files"],
     );
+    // One file under several spellings, and standard input named twice, are read once.
+    let out = run(
+        &d,
+        &[
+            "check",
+            "--format",
+            "brief",
+            "in/a.txt",
+            "./in/a.txt",
+            "-",
+            "-",
+        ],
+        SPUN.as_bytes(),
+    );
+    expect(&out, 2, &["in/a.txt:", "-:"], &["unspin: 2 files"]);
+    let out = run(
+        &d,
+        &["fix", "-w", "in/a.txt", "./in/a.txt", "in/../in/a.txt"],
+        b"",
+    );
+    expect(&out, 0, &[], &[]);
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    let fixed = std::fs::read_to_string(d.join("in/a.txt")).unwrap();
+    assert!(fixed.starts_with("The White House"), "{fixed}");
+}
+
+/// A folder whose settings cannot be used: its files are errors, the others are checked and
+/// printed, and the run ends with exit 1.
+#[test]
+fn bad_settings_fail_their_own_files_only() {
+    let d = tree("bad-settings");
+    put(&d, "a/x.txt", SPUN);
+    put(&d, "b/unspin.toml", "bogus_key = 1\n");
+    put(&d, "b/x.txt", SPUN);
+    put(&d, "c/x.txt", SPUN);
+    let out = run(&d, &["check", "--format", "json", "a", "b", "c"], b"");
+    expect(
+        &out,
+        1,
+        &[r#""path":"a/x.txt""#, r#""path":"c/x.txt""#],
+        &["bogus_key"],
+    );
+    let o = text(&out.stdout);
+    assert!(o.contains(r#"{"type":"error","path":"b/x.txt""#), "{o}");
+    assert!(
+        o.contains(r#""files":3,"#) && o.contains(r#""errors":1}"#),
+        "{o}"
+    );
 }
 
 #[test]
@@ -862,13 +910,20 @@ fn filter_plain_lines() {
     let out = run(
         &d,
         &["filter", "-q", "--input", "lines", "--field", "body"],
-        b"The White Home mentioned.\n",
+        b"The White Home mentioned.\n\xff bad\n",
     );
     expect(
         &out,
         0,
         &[r#"{"body":"The White Home mentioned.","unspin":{"spin_score":"#],
         &[],
+    );
+    // JSON out: a bad line goes on as a record with its error, still JSON.
+    let last = text(&out.stdout).lines().last().unwrap().to_string();
+    let v: serde_json::Value = serde_json::from_str(&last).unwrap();
+    assert_eq!(
+        v["unspin"]["error"],
+        "not valid UTF-8 (bad byte at column 1)"
     );
 }
 

@@ -102,9 +102,15 @@ pub(crate) fn repair_parts(
             bail!(Interrupted);
         }
         let mut texts = Vec::with_capacity(window);
+        // Where each part starts, for the message about a bad byte in it.
+        let mut at = offset;
         while texts.len() < window {
             match parts.next_part().map_err(|e| open_error(input, e))? {
-                Some(bytes) => texts.push(decode(input, ctx.encoding, bytes, offset)?),
+                Some(bytes) => {
+                    let len = bytes.len();
+                    texts.push(decode(input, ctx.encoding, bytes, at)?);
+                    at += len;
+                }
                 None => break,
             }
         }

@@ -149,6 +149,18 @@ pub(crate) fn filter(f: &FilterOpts, opts: &RepairOpts) -> Result<ExitCode> {
                 Ok(Outcome::Pass) => out.write_all(line)?,
                 Ok(Outcome::Dropped) => counts.dropped += 1,
                 Err(m) => match f.on_error {
+                    OnError::Pass if f.input == InputKind::Lines && f.mode == Mode::Annotate => {
+                        // The output is JSON Lines: the line goes on as a record with its
+                        // error, its text read lossily, rather than as bytes no reader parses.
+                        counts.bad += 1;
+                        eprintln!("unspin: line {number}: {m}; passed on with the error");
+                        let (body, end) = split_end(line);
+                        let mut r = serde_json::Map::new();
+                        r.insert(f.field.clone(), String::from_utf8_lossy(body).into());
+                        r.insert("unspin".into(), serde_json::json!({ "error": m }));
+                        out.write_all(serde_json::Value::Object(r).to_string().as_bytes())?;
+                        out.write_all(if end.is_empty() { b"\n" } else { end })?;
+                    }
                     OnError::Pass => {
                         counts.bad += 1;
                         eprintln!("unspin: line {number}: {m}; passed through unchanged");

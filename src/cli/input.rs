@@ -276,7 +276,7 @@ pub(crate) struct Inputs<'a> {
     pub(crate) backup_suffix: Option<String>,
     /// The folder being walked (its path as named) and the walk.
     walking: Option<(PathBuf, walkdir::IntoIter)>,
-    /// Files met so far, by `path_key`, when more than one path is named (only then can a
+    /// Files met so far, by `file_key` (standard input as `u128::MAX`), when more than one path is named (only then can a
     /// file be reached twice).
     seen: Option<HashSet<u128>>,
     /// Set by an error that ends the run (an unreadable `unspin.toml`).
@@ -384,10 +384,11 @@ impl<'a> Inputs<'a> {
         self.skipped += 1;
     }
 
-    /// Whether `path` is met for the first time.
-    fn first_time(&mut self, path: &Path) -> bool {
+    /// Whether the file at `path` (of metadata `meta`) is met for the first time: one file
+    /// under two spellings ("a.txt", "./a.txt", a hard link) is one file.
+    fn first_time(&mut self, path: &Path, meta: &std::fs::Metadata) -> bool {
         match &mut self.seen {
-            Some(seen) => seen.insert(path_key(path)),
+            Some(seen) => seen.insert(file_key(path, meta)),
             None => true,
         }
     }
@@ -413,8 +414,17 @@ impl<'a> Inputs<'a> {
             };
             self.taken += 1;
             if path.as_os_str() == "-" {
-                let setup = self.configs.for_dir(Path::new("."))?;
-                return Ok(Some(Item::Input(Input::stdin(setup))));
+                if self
+                    .seen
+                    .as_mut()
+                    .is_some_and(|seen| !seen.insert(u128::MAX))
+                {
+                    continue; // standard input named twice is read once
+                }
+                return Ok(Some(match self.configs.for_dir(Path::new(".")) {
+                    Ok(setup) => Item::Input(Input::stdin(setup)),
+                    Err(error) => unusable_settings("-", error),
+                }));
             }
             let meta = match std::fs::metadata(&path) {
                 Ok(m) => m,
@@ -440,8 +450,11 @@ impl<'a> Inputs<'a> {
                     .follow_links(false)
                     .into_iter();
                 self.walking = Some((path, it));
-            } else if self.first_time(&path) {
-                let setup = self.configs.for_dir(parent(&path))?;
+            } else if self.first_time(&path, &meta) {
+                let setup = match self.configs.for_dir(parent(&path)) {
+                    Ok(setup) => setup,
+                    Err(error) => return Ok(Some(unusable_settings(&name, error))),
+                };
                 return Ok(Some(Item::Input(Input::file(
                     path,
                     None,
@@ -511,7 +524,7 @@ impl<'a> Inputs<'a> {
             }
             return Ok(None);
         }
-        if !self.filter.included(rel) || !self.first_time(path) {
+        if !self.filter.included(rel) {
             return Ok(None);
         }
         if entry.file_name() == unspin::config::FILE_NAME {
@@ -530,19 +543,28 @@ impl<'a> Inputs<'a> {
             return Ok(None);
         }
         let size = match std::fs::metadata(path) {
-            Ok(m) if m.is_file() => m.len(),
+            Ok(m) if m.is_file() => match self.first_time(path, &m) {
+                true => m.len(),
+                false => return Ok(None),
+            },
             Ok(_) => {
                 self.skip(format!("skipped {} (not a regular file)", path.display()));
                 return Ok(None);
             }
             Err(e) => {
                 let name = path.display().to_string();
-                let error =
-                    anyhow::Error::new(e).context(format!("cannot read {name}; check the symlink"));
+                let what = match entry.path_is_symlink() {
+                    true => "check the symlink",
+                    false => what_to_do(path, e.kind()),
+                };
+                let error = anyhow::Error::new(e).context(format!("cannot read {name}; {what}"));
                 return Ok(Some(Item::Missing { name, error }));
             }
         };
-        let setup = self.configs.for_dir(parent(path))?;
+        let setup = match self.configs.for_dir(parent(path)) {
+            Ok(setup) => setup,
+            Err(error) => return Ok(Some(unusable_settings(&path.display().to_string(), error))),
+        };
         if setup.reads_table(path) {
             self.skip(format!(
                 "skipped {} (a spin table the settings read, not a document)",
@@ -559,12 +581,37 @@ impl<'a> Inputs<'a> {
     }
 }
 
+/// An input whose settings (its `unspin.toml`, a spin table it names) cannot be used: an
+/// error of that input alone, so the rest of the run goes on and its results are printed.
+fn unusable_settings(name: &str, error: anyhow::Error) -> Item {
+    Item::Missing {
+        name: name.to_string(),
+        error: error.context("not checked: its settings cannot be used; fix them and run again"),
+    }
+}
+
 /// What to tell the user when `path` cannot be opened.
 pub(crate) fn what_to_do(path: &Path, kind: std::io::ErrorKind) -> &'static str {
     match kind {
         std::io::ErrorKind::PermissionDenied => "check the file's permissions",
         _ if !path.exists() => "check the path",
         _ => "check that it is a readable file",
+    }
+}
+
+/// What tells a file met twice from another: its device and inode where there are such,
+/// else its path's `path_key`.
+fn file_key(path: &Path, meta: &std::fs::Metadata) -> u128 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let _ = path;
+        (u128::from(meta.dev()) << 64) | u128::from(meta.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        path_key(path)
     }
 }
 
