@@ -520,6 +520,23 @@ fn a_file_reached_twice_is_read_once() {
     assert!(fixed.starts_with("The White House"), "{fixed}");
 }
 
+/// A pipe or a device named as a file is read once as it comes, like standard input: a
+/// binary stream is reported after its first part, not read to the end.
+#[test]
+fn pipes_and_devices_are_streamed() {
+    let d = tree("streams");
+    let out = run(
+        &d,
+        &["check", "--format", "brief", "/dev/stdin"],
+        SPUN.as_bytes(),
+    );
+    expect(&out, 2, &["/dev/stdin:1:11: `Home` -> `House`"], &[]);
+    let out = run(&d, &["check", "/dev/zero"], b"");
+    expect(&out, 1, &[], &["/dev/zero: looks binary"]);
+    let out = run(&d, &["fix", "-w", "/dev/stdin"], SPUN.as_bytes());
+    expect(&out, 1, &[], &["is not a regular file"]);
+}
+
 /// A folder whose settings cannot be used: its files are errors, the others are checked and
 /// printed, and the run ends with exit 1.
 #[test]

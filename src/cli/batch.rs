@@ -179,7 +179,7 @@ const GROUPED_MAX: u64 = 4 << 20;
 
 /// Whether `item` is run alone, its output streamed (see `GROUPED_MAX`).
 fn alone(item: &Item) -> bool {
-    matches!(item, Item::Input(i) if i.is_stdin() || i.size > GROUPED_MAX)
+    matches!(item, Item::Input(i) if i.stream || i.size > GROUPED_MAX)
 }
 
 /// Run `job` over the inputs as they are found: files in parallel groups whose outputs are

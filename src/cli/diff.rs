@@ -110,7 +110,7 @@ struct Diff<'a> {
 impl Job for Diff<'_> {
     fn run(&self, input: &Input, ctx: &Ctx, out: &mut dyn Write) -> Result<DocStats> {
         let (text, report) = analyse_whole(input, ctx.encoding)?;
-        if input.is_stdin() || input.size > large() {
+        if input.stream || input.size > large() {
             ctx.progress.inc(text.len() as u64);
         }
         let shown = render(&input.name(), &text, &report, self.view, self.paint);

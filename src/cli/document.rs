@@ -79,6 +79,11 @@ pub(crate) fn repair_parts(
 ) -> Result<DocStats> {
     let mut acc = Acc::default();
     let mut reader: Box<dyn BufRead> = match &input.path {
+        // A pipe or a device: read once as it comes, as standard input is.
+        Some(p) if input.stream => {
+            let f = std::fs::File::open(p).map_err(|e| open_error(input, e))?;
+            Box::new(BufReader::with_capacity(1 << 16, f))
+        }
         Some(p) if input.size <= large() => {
             let bytes = read_sized(p, input.size).map_err(|e| open_error(input, e))?;
             let text = decode(input, ctx.encoding, bytes, 0)?;
@@ -186,18 +191,30 @@ fn read_sized(p: &std::path::Path, size: u64) -> std::io::Result<Vec<u8>> {
 
 /// The whole text of `input` at once, for commands that need all of it (diff, review).
 pub(crate) fn read_whole(input: &Input, encoding: Encoding) -> Result<String> {
-    let bytes = match &input.path {
-        Some(p) => std::fs::read(p).map_err(|e| open_error(input, e))?,
-        None => {
-            let mut b = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut b)
-                .map_err(|e| open_error(input, e))?;
-            b
-        }
+    let reader: Box<dyn Read> = match &input.path {
+        Some(p) => Box::new(std::fs::File::open(p).map_err(|e| open_error(input, e))?),
+        None => Box::new(std::io::stdin().lock()),
     };
+    let mut bytes = Vec::new();
+    reader
+        .take(WHOLE_MAX + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| open_error(input, e))?;
+    if bytes.len() as u64 > WHOLE_MAX {
+        bail!(
+            "{}: larger than {} MiB, more than `diff` and `review` show at once (it would take \
+             some 25 times its size in memory); use `unspin fix --out-dir DIR` and compare the \
+             copies, or `unspin check`",
+            input.name(),
+            WHOLE_MAX >> 20
+        );
+    }
     decode(input, encoding, bytes, 0)
 }
+
+/// The largest input `read_whole` takes (`diff` and `review` hold a whole text, its repairs
+/// and its rendering: a 200 MB file took 5.3 GB).
+const WHOLE_MAX: u64 = 8 << 20;
 
 /// Sums over parts; the spin score of a many-part document comes from the evidence of all.
 #[derive(Default)]

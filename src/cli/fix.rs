@@ -133,6 +133,15 @@ impl Job for Fix<'_> {
         let Item::Input(input) = &item else {
             return item;
         };
+        if input.stream && !input.is_stdin() && (self.opts.write || self.opts.out_dir.is_some()) {
+            return Item::Missing {
+                name: input.name().into_owned(),
+                error: anyhow::anyhow!(
+                    "{} is not a regular file (a pipe or a device): it can be printed, not rewritten or copied",
+                    input.name()
+                ),
+            };
+        }
         match self.clash(input) {
             Some(m) => Item::Missing {
                 name: input.name().into_owned(),

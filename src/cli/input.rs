@@ -195,6 +195,10 @@ pub(crate) struct Input {
     rel_skip: usize,
     /// Size in bytes when known (0 for standard input).
     pub(crate) size: u64,
+    /// Read once as it comes, with no size known beforehand: standard input, or a named pipe
+    /// or device (`<(cmd)`, /dev/stdin), which a second read or a read to the end first would
+    /// consume or never finish.
+    pub(crate) stream: bool,
     /// Named by the user (an argument or a `--file-list` line) rather than found in a folder:
     /// a binary file named by the user is an error, one found in a folder is skipped.
     pub(crate) explicit: bool,
@@ -208,6 +212,7 @@ impl Input {
             path: None,
             rel_skip: 0,
             size: 0,
+            stream: true,
             explicit: true,
             setup,
         }
@@ -224,6 +229,7 @@ impl Input {
             path: Some(path),
             rel_skip,
             size,
+            stream: false,
             explicit: root.is_none(),
             setup,
         }
@@ -455,12 +461,9 @@ impl<'a> Inputs<'a> {
                     Ok(setup) => setup,
                     Err(error) => return Ok(Some(unusable_settings(&name, error))),
                 };
-                return Ok(Some(Item::Input(Input::file(
-                    path,
-                    None,
-                    meta.len(),
-                    setup,
-                ))));
+                let mut input = Input::file(path, None, meta.len(), setup);
+                input.stream = !meta.is_file();
+                return Ok(Some(Item::Input(input)));
             }
         }
     }
