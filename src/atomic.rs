@@ -34,7 +34,16 @@ impl AtomicFile {
             .unwrap_or(Path::new("."));
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
         let tmp = dir.join(format!(".{name}.unspin.tmp"));
-        let file = BufWriter::with_capacity(1 << 16, create_new(&tmp)?);
+        let file = create_new(&tmp).map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!(
+                    "cannot create the temp file {} beside it ({e}): the folder must be writable",
+                    tmp.display()
+                ),
+            )
+        })?;
+        let file = BufWriter::with_capacity(1 << 16, file);
         Ok(AtomicFile {
             target: path.to_path_buf(),
             tmp,
@@ -182,12 +191,25 @@ fn sync(staged: &[Staged]) -> Vec<std::io::Result<()>> {
         .collect()
 }
 
+/// Errors of writes name the file being written ("No space left on device" alone does not
+/// say which of a million).
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.file.as_mut().expect("not yet committed").write(buf)
+        let r = self.file.as_mut().expect("not yet committed").write(buf);
+        r.map_err(|e| self.named(e))
     }
     fn flush(&mut self) -> std::io::Result<()> {
-        self.file.as_mut().expect("not yet committed").flush()
+        let r = self.file.as_mut().expect("not yet committed").flush();
+        r.map_err(|e| self.named(e))
+    }
+}
+
+impl AtomicFile {
+    fn named(&self, e: std::io::Error) -> std::io::Error {
+        std::io::Error::new(
+            e.kind(),
+            format!("cannot write {}: {e}", self.target.display()),
+        )
     }
 }
 
