@@ -89,7 +89,15 @@ impl AtomicFile {
 /// file of a run killed outright, or a symlink planted in a scraped tree) is removed, never
 /// followed, so the write cannot land in another file.
 fn create_new(tmp: &Path) -> std::io::Result<File> {
-    let open = || File::options().write(true).create_new(true).open(tmp);
+    // Private while written (a copy of a private file must not be readable by others in the
+    // meantime); `keep_permissions` gives it its final mode.
+    let open = || {
+        let mut o = File::options();
+        o.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+        o.open(tmp)
+    };
     match open() {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             std::fs::remove_file(tmp)?;
@@ -99,13 +107,45 @@ fn create_new(tmp: &Path) -> std::io::Result<File> {
     }
 }
 
-/// Give the temp file `f` the permissions of `target`, if it exists (through the open file,
-/// so that a name swapped meanwhile changes nothing else).
+/// Give the temp file `f` the permissions of `target` and, where allowed (as root), its owner
+/// and group; a new file gets the mode any new file would (0666 less the umask). Through the
+/// open file, so that a name swapped meanwhile changes nothing else.
 fn keep_permissions(f: &File, target: &Path) -> std::io::Result<()> {
     match std::fs::metadata(target) {
-        Ok(meta) => f.set_permissions(meta.permissions()),
-        Err(_) => Ok(()),
+        Ok(meta) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::MetadataExt;
+                // Only root may give a file away; anyone else keeps being its owner.
+                let _ = std::os::unix::fs::fchown(f, Some(meta.uid()), Some(meta.gid()));
+            }
+            f.set_permissions(meta.permissions())
+        }
+        Err(_) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                f.set_permissions(std::fs::Permissions::from_mode(0o666 & !umask()))?;
+            }
+            Ok(())
+        }
     }
+}
+
+/// The process's umask, read once (Linux shows it in /proc/self/status; elsewhere the usual
+/// 022 is assumed rather than set and reset, which would race with other threads).
+#[cfg(unix)]
+fn umask() -> u32 {
+    static UMASK: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *UMASK.get_or_init(|| {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                let line = s.lines().find(|l| l.starts_with("Umask:"))?;
+                u32::from_str_radix(line["Umask:".len()..].trim(), 8).ok()
+            })
+            .unwrap_or(0o022)
+    })
 }
 
 /// A complete temp file waiting for [`commit_all`] to sync it and rename it over its target.
@@ -291,6 +331,26 @@ mod tests {
             .file_type()
             .is_symlink());
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_private_file_stays_private_and_a_new_one_gets_the_usual_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("unspin-atomic-mode-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (private, new) = (dir.join("private.txt"), dir.join("new.txt"));
+        std::fs::write(&private, "old").unwrap();
+        std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let f = super::AtomicFile::create(&private).unwrap();
+        let tmp = std::fs::metadata(dir.join(".private.txt.unspin.tmp")).unwrap();
+        assert_eq!(tmp.permissions().mode() & 0o777, 0o600);
+        f.commit().unwrap();
+        super::write_atomic(&new, b"new").unwrap();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&private), 0o600);
+        assert_eq!(mode(&new), 0o666 & !super::umask());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -280,8 +280,15 @@ fn one_line(f: &FilterOpts, path: &[&str], input: &Input, line: &[u8]) -> Result
         }
     }
     let raw = raw.expect("a non-empty path");
-    let text: String = serde_json::from_str(raw.get())
-        .map_err(|_| format!("field `{}` is {}, not a string", f.field, kind(raw.get())))?;
+    let text: String =
+        serde_json::from_str(raw.get()).map_err(|e| match raw.get().starts_with('"') {
+            // A string that is not text: a lone surrogate ("\ud800"), common in scraped JSON.
+            true => format!(
+                "field `{}` is a string that is not valid text ({e})",
+                f.field
+            ),
+            false => format!("field `{}` is {}, not a string", f.field, kind(raw.get())),
+        })?;
     let report = repair(input, &text)?;
     if !selected(f, &report) {
         return Ok(Outcome::Dropped);
