@@ -1,5 +1,6 @@
 //! Atomic file writes: write a temp file beside the target, then rename over it, so a reader
-//! (or a killed run) never sees a half-written file. Permissions of an existing target are kept.
+//! (or a killed run) never sees a half-written file. The mode (and, as root, the owner) of an
+//! existing target is kept.
 //! The temp name is fixed per target (`.NAME.unspin.tmp`), so a run killed outright leaves at
 //! most hidden temp files that the next run over the same targets overwrites and renames.
 //!

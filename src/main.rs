@@ -34,6 +34,8 @@ enum Command {
     Check {
         #[command(flatten)]
         batch: cli::input::BatchOpts,
+        /// long: each repair with its line and a caret; brief: one line per repair; json: one
+        /// object per repair, document and run (see the README)
         #[arg(long, value_enum, default_value = "long")]
         format: Format,
         #[command(flatten)]
@@ -65,6 +67,8 @@ enum Command {
     },
     /// Show every candidate and score the decoder saw, for one text
     Explain {
+        /// The text, in quotes (a sentence or a few); the settings are those of the current
+        /// folder's unspin.toml
         text: String,
         #[command(flatten)]
         opts: RepairOpts,

@@ -1,6 +1,6 @@
 //! `unspin explain`: every candidate the decoder saw for one text, with its score.
 
-use super::repairer;
+use super::input::Configs;
 use crate::RepairOpts;
 use anyhow::Result;
 use std::io::Write;
@@ -8,8 +8,10 @@ use std::process::ExitCode;
 use unspin::repair::apply;
 
 pub(crate) fn explain(text: &str, opts: &RepairOpts) -> Result<ExitCode> {
-    let repairer = repairer(opts)?;
-    let (report, considered) = repairer.explain(text);
+    // With the settings of the current folder, as `echo TEXT | unspin fix` would use them.
+    let setup = Configs::new(opts, None)?.for_dir(std::path::Path::new("."))?;
+    let (mut report, considered) = setup.repairer.explain(text);
+    setup.config.apply(&setup.protected, text, &mut report);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     writeln!(

@@ -31,7 +31,7 @@ fn backup_suffix(s: &str) -> Result<String, String> {
 /// Where `fix` puts the repaired text.
 #[derive(clap::Args, Clone, Default)]
 pub(crate) struct FixOpts {
-    /// Rewrite the files in place (atomically, permissions kept)
+    /// Rewrite the files in place (atomically; mode and, as root, owner kept)
     #[arg(short, long, conflicts_with = "out_dir")]
     pub(crate) write: bool,
     /// With --write: keep each rewritten file's old text beside it, named FILE+SUFFIX

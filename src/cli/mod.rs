@@ -12,7 +12,6 @@ mod ignored;
 pub(crate) mod input;
 pub(crate) mod review;
 
-use crate::RepairOpts;
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 use unspin::dictionaries::{Dictionaries, SpinTable};
@@ -38,11 +37,6 @@ pub(crate) fn dictionaries(tables: &[PathBuf]) -> Result<&'static Dictionaries> 
         table.extend(SpinTable::parse(&text, &p.display().to_string())?);
     }
     Ok(Box::leak(Box::new(Dictionaries::with_spins(table))))
-}
-
-/// A repairer for the command-line options alone (no unspin.toml).
-pub(crate) fn repairer(opts: &RepairOpts) -> Result<Repairer<'static>> {
-    Ok(input::Setup::new(opts, Default::default())?.repairer)
 }
 
 /// Repair one text of `input`: all of it, or one part of a large file. Every filter on
