@@ -135,12 +135,15 @@ pub fn inline<'a>(text: &'a str, repairs: &'a [Repair], context: usize) -> Vec<H
 }
 
 /// A unified diff from `text` to the repaired text, with `context` lines around each change and
-/// `--- a/NAME` / `+++ b/NAME` headers (so `git apply` and `patch -p1` find the file). Empty when
-/// nothing changes.
+/// `--- a/NAME` / `+++ b/NAME` headers (so `git apply` and `patch -p1` find the file; an
+/// absolute NAME as it is, for `patch -p0`). Empty when nothing changes.
 pub fn unified(text: &str, repairs: &[Repair], name: &str, context: usize) -> String {
     let fixed = apply(text, repairs);
     let diff = TextDiff::from_lines(text, fixed.as_str());
-    let (a, b) = (format!("a/{name}"), format!("b/{name}"));
+    let (a, b) = match name.starts_with('/') {
+        true => (name.to_string(), name.to_string()),
+        false => (format!("a/{name}"), format!("b/{name}")),
+    };
     diff.unified_diff()
         .context_radius(context)
         .header(&a, &b)

@@ -296,7 +296,7 @@ fn permission_denied_names_the_file() {
         &out,
         1,
         &["ok.txt:1:11:"],
-        &["cannot read locked.txt; check the file's permissions: Permission denied"],
+        &["cannot read locked.txt; check its permissions: Permission denied"],
     );
 }
 

@@ -484,8 +484,15 @@ impl<'a> Inputs<'a> {
                     .io_error()
                     .map_or(std::io::ErrorKind::Other, |io| io.kind());
                 let name = path.display().to_string();
-                let error = anyhow::Error::new(e)
-                    .context(format!("cannot read {name}; {}", what_to_do(&path, kind)));
+                // walkdir's error repeats its cause in its own message: the cause alone.
+                let ancestor = e.loop_ancestor().map(|p| p.display().to_string());
+                let error = match e.into_io_error() {
+                    Some(io) => anyhow::Error::new(io),
+                    None => {
+                        anyhow::anyhow!("a symlink loop back to {}", ancestor.unwrap_or_default())
+                    }
+                }
+                .context(format!("cannot read {name}; {}", what_to_do(&path, kind)));
                 return Ok(Some(Item::Missing { name, error }));
             }
         };
@@ -596,7 +603,7 @@ fn unusable_settings(name: &str, error: anyhow::Error) -> Item {
 /// What to tell the user when `path` cannot be opened.
 pub(crate) fn what_to_do(path: &Path, kind: std::io::ErrorKind) -> &'static str {
     match kind {
-        std::io::ErrorKind::PermissionDenied => "check the file's permissions",
+        std::io::ErrorKind::PermissionDenied => "check its permissions",
         _ if !path.exists() => "check the path",
         _ => "check that it is a readable file",
     }
