@@ -32,7 +32,8 @@ pub(crate) fn explain(text: &str, opts: &RepairOpts) -> Result<ExitCode> {
             if c.chosen { "*" } else { "" },
             c.source,
             c.spun,
-            c.original
+            // As a repair would write it (the tables hold originals in lower case).
+            unspin::repair::match_case(&c.spun, &c.original)
         )?;
     }
     writeln!(out, "repaired: {}", apply(text, &report.repairs))?;
