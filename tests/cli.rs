@@ -444,7 +444,8 @@ fn fix_write_in_place_with_backup_keeps_permissions() {
 }
 
 /// `fix -w` over a folder rewrites documents only: not the settings, not a spin table they
-/// name, not the backups of an earlier run; a symlink stays a link to the rewritten file.
+/// name, not the backups of an earlier run, not through a symlink found there; a symlink
+/// named is written through and stays a link.
 #[test]
 fn fix_write_spares_settings_tables_backups_and_symlinks() {
     let d = tree("spare");
@@ -467,6 +468,10 @@ fn fix_write_spares_settings_tables_backups_and_symlinks() {
         SPUN
     );
     assert!(!d.join("in/a.txt.orig.orig").exists());
+    // A link found in the folder is left out; named, it is written through and stays a link.
+    assert_eq!(std::fs::read_to_string(d.join("real/b.txt")).unwrap(), SPUN);
+    let out = run(&d, &["fix", "-w", "in/b.txt"], b"");
+    expect(&out, 0, &[], &[]);
     let link = std::fs::symlink_metadata(d.join("in/b.txt")).unwrap();
     assert!(link.file_type().is_symlink());
     let b = std::fs::read_to_string(d.join("real/b.txt")).unwrap();

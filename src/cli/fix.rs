@@ -58,6 +58,7 @@ pub(crate) fn fix(batch: &BatchOpts, fix: &FixOpts, opts: &RepairOpts) -> Result
     }
     let mut found = collect(batch, opts, fix.out_dir.as_deref())?;
     found.backup_suffix = fix.backup.clone();
+    found.skip_links = fix.write;
     let writes = fix.write || fix.out_dir.is_some();
     if writes {
         if found.stdin {
@@ -219,8 +220,9 @@ impl Fix<'_> {
     /// Rewrite `path` in place if any repair changes it: small files from memory, large ones
     /// streamed to a temp file beside it.
     fn rewrite(&self, input: &Input, path: &Path, ctx: &Ctx) -> Result<DocStats> {
-        // A symlink stays a symlink: the file it points to is rewritten (renaming the new
-        // text over the link would replace the link and leave that file as it was).
+        // A symlink named by the user stays a symlink: the file it points to is rewritten
+        // (renaming the new text over the link would replace the link and leave that file as
+        // it was). Links found in a folder are left out by the walk (`skip_links`).
         let resolved;
         let path = match std::fs::symlink_metadata(path) {
             Ok(m) if m.file_type().is_symlink() => {

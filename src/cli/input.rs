@@ -280,6 +280,9 @@ pub(crate) struct Inputs<'a> {
     /// The `--backup` suffix of `fix -w`: a file found in a folder whose name is another
     /// file's plus this suffix is that file's backup, not an input.
     pub(crate) backup_suffix: Option<String>,
+    /// `fix -w`: a symlinked file found in a folder is left out (writing through it could
+    /// reach a file outside the tree; one named on the command line is written through).
+    pub(crate) skip_links: bool,
     /// The folder being walked (its path as named) and the walk.
     walking: Option<(PathBuf, walkdir::IntoIter)>,
     /// Files met so far, by `file_key` (standard input as `u128::MAX`), when more than one path is named (only then can a
@@ -331,6 +334,7 @@ pub(crate) fn collect<'a>(
         filter: Rc::new(filter),
         skip_dir,
         backup_suffix: None,
+        skip_links: false,
         walking: None,
         seen: several.then(HashSet::new),
         failed: false,
@@ -367,6 +371,7 @@ impl<'a> Inputs<'a> {
             filter: self.filter.clone(),
             skip_dir: self.skip_dir.clone(),
             backup_suffix: self.backup_suffix.clone(),
+            skip_links: self.skip_links,
             walking: None,
             seen: self.several.then(HashSet::new),
             failed: false,
@@ -535,6 +540,13 @@ impl<'a> Inputs<'a> {
             return Ok(None);
         }
         if !self.filter.included(rel) {
+            return Ok(None);
+        }
+        if self.skip_links && entry.path_is_symlink() {
+            self.skip(format!(
+                "skipped the symlink {} (not rewritten through a link found in a folder: name it to)",
+                path.display()
+            ));
             return Ok(None);
         }
         if entry.file_name() == unspin::config::FILE_NAME {
