@@ -264,11 +264,18 @@ impl Drop for AtomicFile {
 
 #[cfg(test)]
 mod tests {
+    /// An empty folder of this test run's own.
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("unspin-atomic-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
     #[test]
     fn staged_files_appear_only_when_committed() {
         use std::io::Write;
-        let dir = std::env::temp_dir().join(format!("unspin-atomic-all-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = scratch("all");
         let (a, b) = (dir.join("a.txt"), dir.join("b.txt"));
         std::fs::write(&a, "old").unwrap();
         let staged: Vec<super::Staged> = [(&a, "new a"), (&b, "new b")]
@@ -290,8 +297,7 @@ mod tests {
 
     #[test]
     fn replaces_whole_file() {
-        let dir = std::env::temp_dir().join(format!("unspin-atomic-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = scratch("one");
         let p = dir.join("a.txt");
         super::write_atomic(&p, b"one").unwrap();
         super::write_atomic(&p, b"two").unwrap();
@@ -303,8 +309,7 @@ mod tests {
     #[test]
     fn dropped_without_commit_leaves_target_alone() {
         use std::io::Write;
-        let dir = std::env::temp_dir().join(format!("unspin-atomic-drop-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = scratch("drop");
         let p = dir.join("a.txt");
         std::fs::write(&p, "old").unwrap();
         let mut f = super::AtomicFile::create(&p).unwrap();
@@ -318,8 +323,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn a_symlink_at_the_temp_name_is_replaced_not_followed() {
-        let dir = std::env::temp_dir().join(format!("unspin-atomic-link-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = scratch("link");
         let (p, victim) = (dir.join("a.txt"), dir.join("victim.txt"));
         std::fs::write(&p, "old").unwrap();
         std::fs::write(&victim, "precious").unwrap();
@@ -339,8 +343,7 @@ mod tests {
     #[test]
     fn a_private_file_stays_private_and_a_new_one_gets_the_usual_mode() {
         use std::os::unix::fs::PermissionsExt;
-        let dir = std::env::temp_dir().join(format!("unspin-atomic-mode-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = scratch("mode");
         let (private, new) = (dir.join("private.txt"), dir.join("new.txt"));
         std::fs::write(&private, "old").unwrap();
         std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600)).unwrap();

@@ -73,6 +73,17 @@ impl<T: Copy> ModelCache<T> {
     }
 }
 
+impl<T> ModelCache<T> {
+    /// Start loading slot `slot` if the cache holds model `owner`'s entries (a hint).
+    fn prefetch(&self, owner: usize, slot: usize) {
+        if self.owner == owner {
+            if let Some(s) = self.slots.get(slot) {
+                prefetch_read(s);
+            }
+        }
+    }
+}
+
 /// The slot of `key` in a cache of `2^bits` slots (a multiplicative hash: the golden ratio's
 /// bits spread any key over the top bits).
 #[inline]
@@ -596,11 +607,10 @@ impl LanguageModel {
     /// Exact lookup; the vocabulary is lowercase (`"don't"`, `"a."`, ...).
     #[inline]
     pub fn word_id(&self, word: &str) -> Option<WordId> {
-        let b = word.as_bytes();
-        if b.is_empty() || b.len() > WORD_CACHE_LEN {
+        let Some(slot) = self.word_slot(word) else {
             return self.vocab.id(word);
-        }
-        let slot = self.vocab.hash(word) as usize >> (64 - WORD_CACHE_BITS);
+        };
+        let b = word.as_bytes();
         let owner = self.cache_owner;
         WORD_CACHE.with(|cell| {
             let mut cache = cell.borrow_mut();
@@ -621,20 +631,18 @@ impl LanguageModel {
     /// other each waited for memory (7 % of the time of spun articles, `perf`).
     #[inline]
     pub fn prefetch_word(&self, word: &str) {
-        let b = word.as_bytes();
-        if b.is_empty() || b.len() > WORD_CACHE_LEN {
-            return;
+        if let Some(slot) = self.word_slot(word) {
+            WORD_CACHE.with(|cell| cell.borrow().prefetch(self.cache_owner, slot));
         }
-        let slot = self.vocab.hash(word) as usize >> (64 - WORD_CACHE_BITS);
-        let owner = self.cache_owner;
-        WORD_CACHE.with(|cell| {
-            let cache = cell.borrow();
-            if cache.owner == owner {
-                if let Some(s) = cache.slots.get(slot) {
-                    prefetch_read(s);
-                }
-            }
-        });
+    }
+
+    /// The word-cache slot of `word`, or None for a word the cache does not keep (empty or
+    /// longer than `WORD_CACHE_LEN`).
+    #[inline]
+    fn word_slot(&self, word: &str) -> Option<usize> {
+        let n = word.len();
+        (n > 0 && n <= WORD_CACHE_LEN)
+            .then(|| self.vocab.hash(word) as usize >> (64 - WORD_CACHE_BITS))
     }
 
     /// The word for `id`. The [`unk`](Self::unk) sentinel reads as `"<UNK>"`.
@@ -728,15 +736,7 @@ impl LanguageModel {
         let Some((_, set)) = self.cache_slot(h2, h1, w) else {
             return;
         };
-        let owner = self.cache_owner;
-        NGRAM_CACHE.with(|cell| {
-            let cache = cell.borrow();
-            if cache.owner == owner {
-                if let Some(ways) = cache.slots.get(set) {
-                    prefetch_read(ways);
-                }
-            }
-        });
+        NGRAM_CACHE.with(|cell| cell.borrow().prefetch(self.cache_owner, set));
     }
 
     /// The n-gram cache key of "h2 h1 w" and the first of its set's two slots (None when

@@ -79,12 +79,7 @@ pub(crate) fn repair_parts(
 ) -> Result<DocStats> {
     let mut acc = Acc::default();
     let mut reader: Box<dyn BufRead> = match &input.path {
-        // A pipe or a device: read once as it comes, as standard input is.
-        Some(p) if input.stream => {
-            let f = std::fs::File::open(p).map_err(|e| open_error(input, e))?;
-            Box::new(BufReader::with_capacity(1 << 16, f))
-        }
-        Some(p) if input.size <= large() => {
+        Some(p) if !input.stream && input.size <= large() => {
             let bytes = read_sized(p, input.size).map_err(|e| open_error(input, e))?;
             let text = decode(input, ctx.encoding, bytes, 0)?;
             let part = repair_one(input, &text, 0, 0)?;
@@ -93,7 +88,11 @@ pub(crate) fn repair_parts(
             return Ok(acc.finish(Some(part.report.spin_score)));
         }
         Some(p) => {
-            prescan(input, ctx.encoding)?;
+            // A pipe or a device is read once as it comes, as standard input is: a scan
+            // first would consume it.
+            if !input.stream {
+                prescan(input, ctx.encoding)?;
+            }
             let f = std::fs::File::open(p).map_err(|e| open_error(input, e))?;
             Box::new(BufReader::with_capacity(1 << 16, f))
         }

@@ -285,8 +285,8 @@ pub(crate) struct Inputs<'a> {
     pub(crate) skip_links: bool,
     /// The folder being walked (its path as named) and the walk.
     walking: Option<(PathBuf, walkdir::IntoIter)>,
-    /// Files met so far, by `file_key` (standard input as `u128::MAX`), when more than one path is named (only then can a
-    /// file be reached twice).
+    /// Files met so far, by `file_key` (standard input as `u128::MAX`), when more than one
+    /// path is named (only then can a file be reached twice).
     seen: Option<HashSet<u128>>,
     /// Set by an error that ends the run (an unreadable `unspin.toml`).
     failed: bool,
